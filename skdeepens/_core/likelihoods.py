@@ -1,0 +1,77 @@
+"""Per-sample training losses.
+
+Each loss maps a network's raw output and the target to one value per sample
+(summed over output dimensions); the caller weights and reduces, as in
+``optax.losses``. Regression targets have shape (n, n_targets); classification
+targets are one-hot, shape (n, n_classes).
+
+The variance head follows the seed practical: the network emits ``(mu, rho)`` and
+the scale is ``softplus(rho) + 1e-6``, which keeps it positive with a gradient
+that neither explodes nor vanishes for large ``|rho|``.
+"""
+
+import jax
+import jax.numpy as jnp
+import optax
+
+MIN_SCALE = 1e-6
+_HALF_LOG_2PI = 0.5 * jnp.log(2.0 * jnp.pi)
+
+
+def scale_from_raw(rho):
+    """The positive scale ``softplus(rho) + 1e-6`` from the network's raw output."""
+    return jax.nn.softplus(rho) + MIN_SCALE
+
+
+def split_location_scale(out):
+    """Split a ``(mu, rho)`` output of width ``2 k`` into location and scale."""
+    n_targets = out.shape[-1] // 2
+    return out[..., :n_targets], scale_from_raw(out[..., n_targets:])
+
+
+def gaussian_nll(out, y):
+    """Gaussian negative log-likelihood with a learned standard deviation."""
+    mu, sigma = split_location_scale(out)
+    nll = (
+        _HALF_LOG_2PI + jnp.log(sigma) + jnp.square(y - mu) / (2.0 * jnp.square(sigma))
+    )
+    return jnp.sum(nll, axis=-1)
+
+
+def laplace_nll(out, y):
+    """Laplace negative log-likelihood with a learned scale ``b``."""
+    mu, b = split_location_scale(out)
+    return jnp.sum(jnp.log(2.0 * b) + jnp.abs(y - mu) / b, axis=-1)
+
+
+def squared_error(out, y):
+    """Squared error, a point-prediction baseline with no variance head."""
+    return jnp.sum(jnp.square(y - out), axis=-1)
+
+
+def absolute_error(out, y):
+    """Absolute error, a point-prediction baseline with no variance head."""
+    return jnp.sum(jnp.abs(y - out), axis=-1)
+
+
+def log_loss(logits, y_onehot):
+    """Softmax cross-entropy (the log loss) of one-hot targets."""
+    return optax.losses.softmax_cross_entropy(logits, y_onehot)
+
+
+def brier(logits, y_onehot):
+    """Multiclass Brier score ``sum_k (p_k - y_k)**2`` of softmax probabilities."""
+    return jnp.sum(jnp.square(jax.nn.softmax(logits, axis=-1) - y_onehot), axis=-1)
+
+
+LOSSES = {
+    "gaussian_nll": gaussian_nll,
+    "laplace_nll": laplace_nll,
+    "squared_error": squared_error,
+    "absolute_error": absolute_error,
+    "log_loss": log_loss,
+    "brier": brier,
+}
+
+# Losses whose network predicts a scale next to the location: output width 2 k.
+SCALE_LOSSES = frozenset({"gaussian_nll", "laplace_nll"})

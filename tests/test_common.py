@@ -1,0 +1,64 @@
+"""scikit-learn's estimator checks on small, fast instances of both estimators.
+
+No check is expected to fail. One check runs with its own parameters, as
+scikit-learn itself does for MLPRegressor and MLPClassifier
+(sklearn/utils/_test_common/instance_generator.py, PER_ESTIMATOR_CHECK_PARAMS):
+
+* ``check_sample_weight_equivalence_on_dense_data`` compares a fit with integer
+  sample weights to a fit on repeated rows at ``rtol=1e-7``. Both fits are
+  full-batch here and compute the same objective, but the members train in
+  float32, whose rounding alone differs by about 1e-7 once the two sums are
+  taken in different orders. The check therefore runs two full-batch Adam steps
+  (``max_iter=2``, ``learning_rate_init=1e-3``), which follow the same path up
+  to that rounding; ``test_ensemble.py`` tests the same equivalence over a
+  whole training run at a float32 tolerance. In the early-stopping
+  configurations the check also turns the validation split off: a random split
+  cannot treat a row of weight 2 as two rows (two copies may fall on different
+  sides of the split), so weights and repetitions agree only without it.
+"""
+
+import numpy as np
+from sklearn.base import clone
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skdeepens import DeepEnsembleClassifier, DeepEnsembleRegressor
+
+# Small and quick: two members of 16 units; a learning rate large enough that
+# the checks' small problems are learnt in 100 epochs.
+_SMALL = dict(
+    n_estimators=2,
+    hidden_layer_sizes=(16,),
+    max_iter=100,
+    learning_rate_init=1e-2,
+    random_state=0,
+)
+
+ESTIMATORS = [
+    *(
+        DeepEnsembleRegressor(loss=loss, **_SMALL)
+        for loss in ("gaussian_nll", "laplace_nll", "squared_error", "absolute_error")
+    ),
+    DeepEnsembleRegressor(adversarial_epsilon=0.01, **_SMALL),
+    DeepEnsembleRegressor(early_stopping=True, **_SMALL),
+    *(DeepEnsembleClassifier(loss=loss, **_SMALL) for loss in ("log_loss", "brier")),
+    DeepEnsembleClassifier(adversarial_epsilon=0.01, **_SMALL),
+    DeepEnsembleClassifier(early_stopping=True, **_SMALL),
+]
+
+PER_CHECK_PARAMS = {
+    "check_sample_weight_equivalence_on_dense_data": dict(
+        max_iter=2,
+        learning_rate_init=1e-3,
+        n_iter_no_change=np.inf,
+        early_stopping=False,
+    ),
+}
+
+
+@parametrize_with_checks(ESTIMATORS)
+def test_sklearn_compatible_estimator(estimator, check):
+    name = getattr(check, "func", check).__name__
+    if name in PER_CHECK_PARAMS:
+        # parametrize_with_checks shares one instance between checks: clone it.
+        estimator = clone(estimator).set_params(**PER_CHECK_PARAMS[name])
+    check(estimator)

@@ -1,0 +1,452 @@
+"""Behaviour of DeepEnsembleRegressor and the machinery shared with the classifier."""
+
+import pickle
+import re
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from skdeepens import DeepEnsembleRegressor
+from skdeepens._mixture import regression_uncertainty
+from skdeepens.datasets import make_cubic
+
+# A quick configuration for most tests: full passes over tiny data sets.
+QUICK = dict(
+    n_estimators=3,
+    hidden_layer_sizes=(16,),
+    max_iter=60,
+    learning_rate_init=1e-2,
+    n_iter_no_change=np.inf,
+    random_state=0,
+)
+
+
+def _softplus(x):
+    return np.logaddexp(0.0, x)
+
+
+def _members_by_hand(reg, X):
+    """Each member's mean and scale, from params_ with NumPy alone."""
+    h = (np.asarray(X, dtype=np.float64) - reg._x_mean) / reg._x_scale
+    *hidden, (w_out, b_out) = reg.params_
+    h = np.broadcast_to(h, (w_out.shape[0],) + h.shape)
+    for w, b in hidden:
+        h = np.maximum(h @ w + b[:, None, :], 0.0)
+    out = h @ w_out + b_out[:, None, :]
+    k = out.shape[-1] // 2
+    loc = out[..., :k] * reg._target_scale + reg._target_mean
+    scale = (_softplus(out[..., k:]) + 1e-6) * reg._target_scale
+    return loc[..., 0], scale[..., 0]
+
+
+@pytest.fixture(scope="module")
+def cubic():
+    return make_cubic(n_samples=40, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def cubic_ensemble(cubic):
+    X, y = cubic
+    reg = DeepEnsembleRegressor(
+        n_estimators=5,
+        learning_rate_init=1e-2,
+        max_iter=300,
+        n_iter_no_change=np.inf,
+        random_state=0,
+    )
+    return reg.fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "loss, family", [("gaussian_nll", "gaussian"), ("laplace_nll", "laplace")]
+)
+def test_predict_uncertainty_matches_the_members_mixture(cubic, loss, family):
+    X, y = cubic
+    reg = DeepEnsembleRegressor(loss=loss, **QUICK).fit(X, y)
+    X_test = np.linspace(-6, 6, 13).reshape(-1, 1)
+    loc, scale = _members_by_hand(reg, X_test)
+    u = reg.predict_uncertainty(X_test)
+    expected_var = scale**2 if family == "gaussian" else 2 * scale**2
+    np.testing.assert_allclose(u.mean, loc.mean(0), rtol=1e-5)
+    np.testing.assert_allclose(u.aleatoric, expected_var.mean(0), rtol=1e-4)
+    np.testing.assert_allclose(u.epistemic, loc.var(0), rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(u.total, u.aleatoric + u.epistemic, rtol=1e-12)
+    mean, std = reg.predict(X_test, return_std=True)
+    np.testing.assert_allclose(mean, u.mean)
+    np.testing.assert_allclose(std, np.sqrt(u.total))
+    np.testing.assert_allclose(reg.predict(X_test), u.mean)
+
+
+@pytest.mark.parametrize("loss", ["squared_error", "absolute_error"])
+def test_point_losses_have_no_aleatoric_uncertainty(cubic, loss):
+    X, y = cubic
+    reg = DeepEnsembleRegressor(loss=loss, **QUICK).fit(X, y)
+    u = reg.predict_uncertainty(X)
+    assert reg.params_[-1][0].shape[-1] == 1  # no scale head
+    np.testing.assert_array_equal(u.aleatoric, 0.0)
+    assert np.all(u.epistemic > 0)
+    np.testing.assert_allclose(u.total, u.epistemic)
+
+
+def test_epistemic_uncertainty_grows_away_from_the_data(cubic_ensemble):
+    inside = cubic_ensemble.predict_uncertainty(
+        np.linspace(-2.9, 2.9, 30).reshape(-1, 1)
+    )
+    outside = cubic_ensemble.predict_uncertainty(np.array([[-6.0], [6.0]]))
+    # At |x| = 6 (no data beyond |x| = 4) the members disagree several times more
+    # than they do, on average, inside |x| < 3.
+    assert np.sqrt(outside.epistemic).min() > 3 * np.sqrt(inside.epistemic).mean()
+
+
+def test_the_ensemble_fits_the_cubic(cubic, cubic_ensemble):
+    X, y = cubic
+    assert cubic_ensemble.score(X, y) > 0.95
+    # The aleatoric std inside the data is of the order of the noise (3).
+    aleatoric = np.sqrt(cubic_ensemble.predict_uncertainty(X).aleatoric)
+    assert 1.0 < np.median(aleatoric) < 6.0
+
+
+def test_same_random_state_same_predictions_and_different_states_differ(cubic):
+    X, y = cubic
+    a = DeepEnsembleRegressor(**QUICK).fit(X, y).predict(X)
+    b = DeepEnsembleRegressor(**QUICK).fit(X, y).predict(X)
+    c = DeepEnsembleRegressor(**{**QUICK, "random_state": 1}).fit(X, y).predict(X)
+    np.testing.assert_array_equal(a, b)
+    assert not np.allclose(a, c)
+
+
+def test_members_do_not_depend_on_the_ensemble_size(cubic):
+    X, y = cubic
+    three = DeepEnsembleRegressor(**QUICK).fit(X, y)
+    five = DeepEnsembleRegressor(**{**QUICK, "n_estimators": 5}).fit(X, y)
+    for (w3, b3), (w5, b5) in zip(three.params_, five.params_):
+        np.testing.assert_allclose(w3, w5[:3], rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(b3, b5[:3], rtol=1e-5, atol=1e-6)
+
+
+def test_members_are_different_networks(cubic):
+    X, y = cubic
+    reg = DeepEnsembleRegressor(**QUICK).fit(X, y)
+    w = reg.params_[0][0]
+    assert not np.allclose(w[0], w[1])
+
+
+def test_warm_start_trains_only_new_members_and_matches_a_fresh_fit(cubic):
+    X, y = cubic
+    reg = DeepEnsembleRegressor(**{**QUICK, "n_estimators": 2, "warm_start": True})
+    reg.fit(X, y)
+    first_two = [w.copy() for w, _ in reg.params_]
+    reg.set_params(n_estimators=4).fit(X, y)
+    fresh = DeepEnsembleRegressor(**{**QUICK, "n_estimators": 4}).fit(X, y)
+    for w_before, (w_warm, _), (w_fresh, _) in zip(
+        first_two, reg.params_, fresh.params_
+    ):
+        np.testing.assert_array_equal(w_warm[:2], w_before)
+        np.testing.assert_allclose(w_warm, w_fresh, rtol=1e-5, atol=1e-6)
+    assert reg.loss_curve_.shape == (QUICK["max_iter"], 4)
+    np.testing.assert_allclose(reg.predict(X), fresh.predict(X), rtol=1e-5, atol=1e-5)
+
+    with pytest.warns(UserWarning, match="without increasing n_estimators"):
+        reg.fit(X, y)
+    with pytest.raises(ValueError, match="must be at least the number of members"):
+        reg.set_params(n_estimators=1).fit(X, y)
+
+
+def test_warm_start_with_a_random_state_instance_reuses_the_first_seed(cubic):
+    X, y = cubic
+    params = {**QUICK, "n_estimators": 1, "warm_start": True}
+    reg = DeepEnsembleRegressor(**{**params, "random_state": np.random.RandomState(3)})
+    reg.fit(X, y).set_params(n_estimators=2).fit(X, y)
+    assert not np.allclose(reg.params_[0][0][0], reg.params_[0][0][1])
+
+
+def test_pipeline_grid_search_over_size_and_epsilon_refits(cubic):
+    X, y = cubic
+    pipe = make_pipeline(StandardScaler(), DeepEnsembleRegressor(**QUICK))
+    grid = GridSearchCV(
+        pipe,
+        {
+            "deepensembleregressor__n_estimators": [1, 2],
+            "deepensembleregressor__adversarial_epsilon": [None, 0.01],
+        },
+        cv=3,
+    ).fit(X, y)
+    assert grid.cv_results_["mean_test_score"].shape == (4,)
+    assert np.all(np.isfinite(grid.cv_results_["mean_test_score"]))
+    best = grid.best_estimator_[-1]
+    assert (
+        best.params_[0][0].shape[0]
+        == grid.best_params_["deepensembleregressor__n_estimators"]
+    )
+    assert grid.predict(X).shape == y.shape
+
+
+def test_pickle_round_trip_predicts_identically(cubic):
+    X, y = cubic
+    reg = DeepEnsembleRegressor(**QUICK).fit(X, y)
+    restored = pickle.loads(pickle.dumps(reg))
+    np.testing.assert_array_equal(restored.predict(X), reg.predict(X))
+    u, v = restored.predict_uncertainty(X), reg.predict_uncertainty(X)
+    for key in u:
+        np.testing.assert_array_equal(u[key], v[key])
+    # Fitted state is NumPy: nothing of JAX inside.
+    for w, b in reg.params_:
+        assert type(w) is np.ndarray and type(b) is np.ndarray
+
+
+@pytest.mark.parametrize("adversarial_epsilon", [None, 0.05])
+def test_zero_weights_equal_dropping_the_rows_in_full_batch(adversarial_epsilon):
+    rng = np.random.RandomState(0)
+    X = rng.uniform(-2, 2, size=(60, 3))
+    y = X[:, 0] ** 2 - X[:, 1] + 0.1 * rng.normal(size=60)
+    weights = np.ones(60)
+    weights[::3] = 0.0
+    # The dropped rows are extreme, so that an unweighted scaling would show.
+    X[::3] *= 5.0
+    params = dict(
+        QUICK,
+        batch_size=100,
+        shuffle=False,
+        max_iter=100,
+        adversarial_epsilon=adversarial_epsilon,
+    )
+    weighted = DeepEnsembleRegressor(**params).fit(X, y, sample_weight=weights)
+    dropped = DeepEnsembleRegressor(**params).fit(X[weights > 0], y[weights > 0])
+    X_test = rng.uniform(-2, 2, size=(20, 3))
+    # float32 rounding, amplified over 100 epochs, leaves differences of about
+    # 1e-3; a scaling that ignored the weights would move predictions by ~0.1.
+    for key in ("mean", "total"):
+        np.testing.assert_allclose(
+            weighted.predict_uncertainty(X_test)[key],
+            dropped.predict_uncertainty(X_test)[key],
+            rtol=3e-3,
+            atol=1e-3,
+        )
+
+
+def test_integer_weights_equal_repeated_rows_in_full_batch():
+    rng = np.random.RandomState(1)
+    X = rng.normal(size=(30, 2))
+    y = X @ [1.0, -2.0] + 0.2 * rng.normal(size=30)
+    counts = rng.randint(1, 4, size=30)
+    params = dict(QUICK, batch_size=200, shuffle=False)
+    weighted = DeepEnsembleRegressor(**params).fit(X, y, sample_weight=counts)
+    repeated = DeepEnsembleRegressor(**params).fit(
+        np.repeat(X, counts, 0), np.repeat(y, counts)
+    )
+    np.testing.assert_allclose(
+        weighted.predict(X), repeated.predict(X), rtol=2e-4, atol=1e-5
+    )
+
+
+def test_multi_output_targets():
+    rng = np.random.RandomState(0)
+    X = rng.uniform(-1, 1, size=(80, 2))
+    Y = np.column_stack([X[:, 0], 100 + 50 * X[:, 1]])
+    reg = DeepEnsembleRegressor(**QUICK).fit(X, Y)
+    u = reg.predict_uncertainty(X)
+    assert u.mean.shape == u.total.shape == (80, 2)
+    assert reg.predict(X).shape == (80, 2)
+    # Each output is predicted in its own units.
+    assert reg.score(X, Y) > 0.8
+    column = DeepEnsembleRegressor(**QUICK).fit(X, Y[:, :1])
+    assert column.predict(X).shape == (80, 1)
+
+
+def test_constant_feature_and_constant_target_do_not_divide_by_zero():
+    rng = np.random.RandomState(0)
+    X = np.column_stack([rng.normal(size=30), np.full(30, 7.0)])
+    y = X[:, 0]
+    reg = DeepEnsembleRegressor(**QUICK).fit(X, y)
+    assert np.all(np.isfinite(reg.predict_uncertainty(X).total))
+    flat = DeepEnsembleRegressor(**QUICK).fit(X, np.full(30, 3.0))
+    np.testing.assert_allclose(flat.predict(X), 3.0, atol=0.05)
+
+
+def test_outputs_are_in_the_targets_units():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(100, 1))
+    y = 1e4 + 1e3 * X[:, 0] + 10 * rng.normal(size=100)
+    reg = DeepEnsembleRegressor(**{**QUICK, "max_iter": 150}).fit(X, y)
+    mean, std = reg.predict(X, return_std=True)
+    assert np.sqrt(np.mean((mean - y) ** 2)) < 100
+    assert 1 < np.median(std) < 300
+
+
+def test_inputs_are_not_modified(cubic):
+    X, y = cubic
+    X, y = X.copy(), y.copy()
+    weights = np.linspace(0.5, 1.5, len(y))
+    copies = X.copy(), y.copy(), weights.copy()
+    DeepEnsembleRegressor(**QUICK, adversarial_epsilon=0.01).fit(
+        X, y, sample_weight=weights
+    )
+    for original, copy in zip((X, y, weights), copies):
+        np.testing.assert_array_equal(original, copy)
+
+
+def test_fixed_schedule_runs_every_epoch_without_warning(cubic):
+    X, y = cubic
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        reg = DeepEnsembleRegressor(**{**QUICK, "max_iter": 7}).fit(X, y)
+    assert reg.n_iter_ == 7
+    assert reg.loss_curve_.shape == (7, 3)
+    assert np.all(np.isfinite(reg.loss_curve_))
+
+
+def test_unconverged_fit_warns(cubic):
+    X, y = cubic
+    reg = DeepEnsembleRegressor(**{**QUICK, "max_iter": 3, "n_iter_no_change": 10})
+    with pytest.warns(ConvergenceWarning, match="3 of 3 members"):
+        reg.fit(X, y)
+
+
+def test_members_stop_separately_on_the_training_loss(cubic):
+    X, y = cubic
+    reg = DeepEnsembleRegressor(
+        **{**QUICK, "max_iter": 2000, "n_iter_no_change": 5, "tol": 1e-2}
+    ).fit(X, y)
+    stopped_at = np.sum(np.isfinite(reg.loss_curve_), axis=0)
+    assert reg.n_iter_ == stopped_at.max() < 2000
+    # NaN after a member stopped, finite before.
+    assert np.all(np.isnan(reg.loss_curve_[stopped_at.min() :, np.argmin(stopped_at)]))
+
+
+def test_early_stopping_keeps_each_members_best_validation_parameters(cubic):
+    X, y = cubic
+    reg = DeepEnsembleRegressor(
+        **{
+            **QUICK,
+            "early_stopping": True,
+            "max_iter": 500,
+            "n_iter_no_change": 20,
+            "validation_fraction": 0.25,
+        }
+    )
+    reg.fit(X, y)
+    curve = reg.validation_loss_curve_
+    assert curve.shape == reg.loss_curve_.shape
+    assert reg.n_iter_ < 500
+    # The kept members score, on the validation rows, the best loss each saw.
+    # The curve is in standardised units: NLL(original) = NLL(std) + log(scale).
+    _, val = reg._validation_split(len(X), None)
+    loc, scale = _members_by_hand(reg, X[val])
+    nll = 0.5 * np.log(2 * np.pi) + np.log(scale) + (y[val] - loc) ** 2 / (2 * scale**2)
+    kept = nll.mean(axis=1) - np.log(reg._target_scale[0])
+    np.testing.assert_allclose(kept, np.nanmin(curve, axis=0), rtol=1e-4, atol=1e-4)
+    assert np.all(np.nanmin(curve, axis=0) < curve[0])
+
+
+def test_verbose_prints_one_line_per_epoch(cubic, capsys):
+    X, y = cubic
+    DeepEnsembleRegressor(**{**QUICK, "max_iter": 4, "verbose": 1}).fit(X, y)
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 4
+    assert re.match(r"Epoch 4: loss = -?\d+\.\d+ .*elapsed = \d+\.\d+ s", lines[-1])
+
+
+def test_divergence_raises_with_advice():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(50, 2))
+    y = X[:, 0]
+    reg = DeepEnsembleRegressor(
+        n_estimators=2, learning_rate_init=1e8, max_iter=50, random_state=0
+    )
+    with pytest.raises(ValueError, match="diverged.*learning_rate_init"):
+        reg.fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "X, y, message",
+    [
+        (np.array([[np.nan], [1.0], [2.0]]), np.arange(3.0), "NaN"),
+        (np.array([[np.inf], [1.0], [2.0]]), np.arange(3.0), "infinity"),
+        (np.ones((3, 1)), np.array([0.0, np.nan, 1.0]), "NaN"),
+        (np.ones((3, 1)), np.arange(4.0), "inconsistent numbers of samples"),
+        (np.ones(3), np.arange(3.0), "Expected 2D array"),
+        (np.ones((0, 2)), np.ones(0), "0 sample"),
+        (np.ones((1, 2)), np.ones(1), "1 sample"),
+    ],
+)
+def test_bad_training_data_raises_a_clear_error(X, y, message):
+    with pytest.raises(ValueError, match=message):
+        DeepEnsembleRegressor(**QUICK).fit(X, y)
+
+
+def test_bad_sample_weights_raise(cubic):
+    X, y = cubic
+    with pytest.raises(ValueError, match="Negative values"):
+        DeepEnsembleRegressor(**QUICK).fit(X, y, sample_weight=-np.ones(len(y)))
+    with pytest.raises(ValueError, match="at least one non-zero"):
+        DeepEnsembleRegressor(**QUICK).fit(X, y, sample_weight=np.zeros(len(y)))
+
+
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        (dict(loss="hinge"), "'loss' parameter .* must be a str among"),
+        (dict(n_estimators=0), "'n_estimators' parameter"),
+        (dict(adversarial_epsilon=-0.1), "'adversarial_epsilon' parameter"),
+        (dict(batch_size="big"), "'batch_size' parameter"),
+        (dict(hidden_layer_sizes=(10, 0)), "hidden_layer_sizes must contain positive"),
+        (dict(activation="gelu"), "'activation' parameter"),
+    ],
+)
+def test_invalid_parameters_raise(cubic, params, message):
+    X, y = cubic
+    with pytest.raises(ValueError, match=message):
+        DeepEnsembleRegressor(**{**QUICK, **params}).fit(X, y)
+
+
+def test_predict_checks_fitted_and_feature_count(cubic):
+    X, y = cubic
+    with pytest.raises(NotFittedError):
+        DeepEnsembleRegressor().predict(X)
+    reg = DeepEnsembleRegressor(**QUICK).fit(X, y)
+    with pytest.raises(
+        ValueError,
+        match="X has 2 features, but DeepEnsembleRegressor is expecting 1 features",
+    ):
+        reg.predict_uncertainty(np.ones((3, 2)))
+    with pytest.raises(ValueError, match="NaN"):
+        reg.predict(np.array([[np.nan]]))
+
+
+def test_early_stopping_with_too_few_samples_raises():
+    X, y = np.arange(2.0).reshape(-1, 1), np.arange(2.0)
+    reg = DeepEnsembleRegressor(
+        **{**QUICK, "early_stopping": True, "validation_fraction": 0.9}
+    )
+    with pytest.raises(ValueError, match="early_stopping needs enough samples"):
+        reg.fit(X, y)
+
+
+def test_clones_and_refits_reuse_the_compiled_program(cubic):
+    from skdeepens._core import training
+
+    X, y = cubic
+    reg = DeepEnsembleRegressor(**QUICK).fit(X, y)
+    compiled = training._train_chunk_jit._cache_size()
+    clone(reg).fit(X[:30], y[:30])  # fewer rows: same shapes after padding
+    clone(reg).set_params(
+        adversarial_epsilon=None, learning_rate_init=0.05, alpha=1.0
+    ).fit(X[5:], y[5:] * 2)
+    assert training._train_chunk_jit._cache_size() == compiled
+
+
+def test_regression_uncertainty_reference_values():
+    # Two Gaussian members N(0, 1) and N(2, 1): mean 1, aleatoric 1, epistemic 1.
+    split = regression_uncertainty(
+        np.array([[0.0], [2.0]]), np.ones((2, 1)), "gaussian"
+    )
+    np.testing.assert_allclose(
+        [split.mean, split.aleatoric, split.epistemic, split.total],
+        [[1.0], [1.0], [1.0], [2.0]],
+    )
