@@ -1,0 +1,757 @@
+"""Combining ensemble members into one prediction, and splitting its uncertainty.
+
+The ensemble's prediction is the uniformly weighted mixture of its members
+(Lakshminarayanan et al., 2017, section 2.4). Every function here works on NumPy
+arrays whose first axis runs over the members, so the same code serves a fitted
+estimator and hand-built members in the tests.
+"""
+
+import numbers
+
+import numpy as np
+from sklearn.utils import Bunch, check_random_state
+
+# Variance of one member's predictive distribution given its scale parameter.
+# Gaussian: the scale is the standard deviation. Laplace(b): the variance is 2 b^2.
+_VARIANCE_PER_SCALE_SQUARED = {"gaussian": 1.0, "laplace": 2.0, "point": 0.0}
+
+
+def member_variance(scale, family):
+    """Variance of each member's predictive distribution.
+
+    Parameters
+    ----------
+    scale : ndarray
+        The members' scale parameters: the standard deviation of a Gaussian
+        member, the scale ``b`` of a Laplace member. Ignored (may be ``None``) for
+        ``family="point"``.
+    family : {"gaussian", "laplace", "point"}
+        The members' distribution family. ``"point"`` members (trained with a
+        point loss such as squared error) predict no spread: variance zero.
+
+    Returns
+    -------
+    variance : ndarray
+        ``scale**2`` (Gaussian) or ``2 * scale**2`` (Laplace), zeros for points.
+    """
+    if family not in _VARIANCE_PER_SCALE_SQUARED:
+        raise ValueError(
+            f"family must be one of {sorted(_VARIANCE_PER_SCALE_SQUARED)}; "
+            f"got {family!r}"
+        )
+    if family == "point":
+        return 0.0
+    return _VARIANCE_PER_SCALE_SQUARED[family] * np.square(scale)
+
+
+def regression_uncertainty(loc, scale, family):
+    """Mean and variance split of a uniform mixture of regression members.
+
+    Implements equations 4-7 of the seed practical: with member means ``mu_m``
+    and member variances ``s2_m``, the mixture mean is ``mean_m(mu_m)`` and its
+    variance ``mean_m(s2_m + mu_m**2) - mean**2``. That variance splits exactly
+    into the aleatoric part ``mean_m(s2_m)`` (the noise the members expect) and
+    the epistemic part ``mean_m(mu_m**2) - mean**2`` (the members'
+    disagreement, the variance of their means).
+
+    Parameters
+    ----------
+    loc : ndarray of shape (n_members, ...)
+        The members' means (Gaussian) or locations (Laplace; the Laplace mean
+        is its location).
+    scale : ndarray of shape (n_members, ...) or None
+        The members' scales; ``None`` for ``family="point"``.
+    family : {"gaussian", "laplace", "point"}
+        The members' distribution family, see :func:`member_variance`.
+
+    Returns
+    -------
+    result : Bunch
+        ``mean``, ``total``, ``aleatoric`` and ``epistemic``, each of shape
+        ``loc.shape[1:]``. The last three are variances and
+        ``total == aleatoric + epistemic`` holds exactly.
+    """
+    loc = np.asarray(loc, dtype=np.float64)
+    mean = loc.mean(axis=0)
+    # The variance of the members' means, computed around the mean rather than as
+    # mean(mu**2) - mean**2: the two are equal in exact arithmetic, but the
+    # centred form does not cancel catastrophically when |mean| >> spread.
+    epistemic = np.mean(np.square(loc - mean), axis=0)
+    if family == "point":
+        aleatoric = np.zeros_like(mean)
+    else:
+        variance = member_variance(np.asarray(scale, dtype=np.float64), family)
+        aleatoric = variance.mean(axis=0)
+    return Bunch(
+        mean=mean,
+        total=aleatoric + epistemic,
+        aleatoric=aleatoric,
+        epistemic=epistemic,
+    )
+
+
+def entropy(proba, axis=-1):
+    """Shannon entropy in nats, with ``0 log 0 = 0``.
+
+    Parameters
+    ----------
+    proba : ndarray
+        Probabilities that sum to one along ``axis``.
+    axis : int, default=-1
+        The axis over the classes.
+
+    Returns
+    -------
+    entropy : ndarray
+        ``-sum(p * log p)`` along ``axis``; never negative.
+    """
+    proba = np.asarray(proba, dtype=np.float64)
+    # where= keeps log(0) from being evaluated at all: no warning, 0 log 0 = 0.
+    log_proba = np.log(proba, out=np.zeros_like(proba), where=proba > 0)
+    return np.maximum(-np.sum(proba * log_proba, axis=axis), 0.0)
+
+
+def classification_uncertainty(member_proba):
+    """Averaged probabilities and the entropy split of a classification ensemble.
+
+    The total uncertainty is the entropy of the averaged probabilities ``H(p)``;
+    the aleatoric (data) part is the members' average entropy ``mean_m H(p_m)``;
+    the epistemic (knowledge) part is their difference, which is the
+    Jensen-Shannon divergence between the members (the mutual information
+    between the prediction and the choice of member). By the concavity of the
+    entropy it is never negative.
+
+    Parameters
+    ----------
+    member_proba : ndarray of shape (n_members, n_samples, n_classes)
+        Each member's predicted class probabilities.
+
+    Returns
+    -------
+    result : Bunch
+        ``proba`` of shape (n_samples, n_classes), and ``total``, ``aleatoric``,
+        ``epistemic`` of shape (n_samples,), in nats, with
+        ``total == aleatoric + epistemic``.
+    """
+    member_proba = np.asarray(member_proba, dtype=np.float64)
+    proba = member_proba.mean(axis=0)
+    total = entropy(proba)
+    aleatoric = np.minimum(entropy(member_proba).mean(axis=0), total)
+    # Rounding can push the average entropy a hair above H(p) when the members
+    # agree; clipping keeps the epistemic part >= 0 and the sum exact.
+    epistemic = total - aleatoric
+    return Bunch(proba=proba, total=total, aleatoric=aleatoric, epistemic=epistemic)
+
+
+# ---------------------------------------------------------------------------
+# Special functions, in NumPy alone (scipy is not a runtime dependency).
+# ---------------------------------------------------------------------------
+
+# W. J. Cody's rational Chebyshev approximations of erf and erfc ("Rational
+# Chebyshev approximations for the error function", Math. Comp. 23, 1969; the
+# CALERF routine of SPECFUN, ACM TOMS 715). Relative error about 1e-16 in
+# float64 on three intervals: |x| <= 0.46875 (erf directly), 0.46875 < |x| <= 4
+# and |x| > 4 (erfc as exp(-x**2) times a rational function, so the far tail
+# keeps full relative precision instead of being 1 minus something close to 1).
+_ERF_A = (
+    3.16112374387056560e00,
+    1.13864154151050156e02,
+    3.77485237685302021e02,
+    3.20937758913846947e03,
+    1.85777706184603153e-1,
+)
+_ERF_B = (
+    2.36012909523441209e01,
+    2.44024637934444173e02,
+    1.28261652607737228e03,
+    2.84423683343917062e03,
+)
+_ERFC_C = (
+    5.64188496988670089e-1,
+    8.88314979438837594e00,
+    6.61191906371416295e01,
+    2.98635138197400131e02,
+    8.81952221241769090e02,
+    1.71204761263407058e03,
+    2.05107837782607147e03,
+    1.23033935479799725e03,
+    2.15311535474403846e-8,
+)
+_ERFC_D = (
+    1.57449261107098347e01,
+    1.17693950891312499e02,
+    5.37181101862009858e02,
+    1.62138957456669019e03,
+    3.29079923573345963e03,
+    4.36261909014324716e03,
+    3.43936767414372164e03,
+    1.23033935480374942e03,
+)
+_ERFC_P = (
+    3.05326634961232344e-1,
+    3.60344899949804439e-1,
+    1.25781726111229246e-1,
+    1.60837851487422766e-2,
+    6.58749161529837803e-4,
+    1.63153871373020978e-2,
+)
+_ERFC_Q = (
+    2.56852019228982242e00,
+    1.87295284992346047e00,
+    5.27905102951428412e-1,
+    6.05183413124413191e-2,
+    2.33520497626869185e-3,
+)
+_INV_SQRT_PI = 0.56418958354775628695
+_ERF_THRESHOLD = 0.46875
+# erfc(x) is below the smallest subnormal double from x ~ 27.3 on.
+_ERFC_UNDERFLOW = 27.5
+_LOG_SQRT_2PI = 0.5 * np.log(2.0 * np.pi)
+_SQRT_HALF = np.sqrt(0.5)
+
+
+def _erf_small(x):
+    """erf(x) for |x| <= 0.46875 (Cody's first interval)."""
+    x2 = x * x
+    num = _ERF_A[4] * x2
+    den = x2
+    for i in range(3):
+        num = (num + _ERF_A[i]) * x2
+        den = (den + _ERF_B[i]) * x2
+    return x * (num + _ERF_A[3]) / (den + _ERF_B[3])
+
+
+def _exp_minus_square(y):
+    # exp(-y*y) as exp(-t*t) * exp(-(y-t)*(y+t)) with t = y truncated to 1/16:
+    # t*t is exact, so the rounding of y*y is not amplified by the exponential
+    # (Cody's device; it matters for the relative accuracy of the far tail).
+    t = np.trunc(y * 16.0) / 16.0
+    return np.exp(-t * t) * np.exp(-(y - t) * (y + t))
+
+
+def _erfc_large(y):
+    """erfc(y) for y > 0.46875 (Cody's second and third intervals)."""
+    out = np.zeros_like(y)
+    mid = y <= 4.0
+    far = (y > 4.0) & (y < _ERFC_UNDERFLOW)
+    if np.any(mid):
+        ym = y[mid]
+        num = _ERFC_C[8] * ym
+        den = ym
+        for i in range(7):
+            num = (num + _ERFC_C[i]) * ym
+            den = (den + _ERFC_D[i]) * ym
+        out[mid] = _exp_minus_square(ym) * (num + _ERFC_C[7]) / (den + _ERFC_D[7])
+    if np.any(far):
+        yf = y[far]
+        z = 1.0 / (yf * yf)
+        num = _ERFC_P[5] * z
+        den = z
+        for i in range(4):
+            num = (num + _ERFC_P[i]) * z
+            den = (den + _ERFC_Q[i]) * z
+        ratio = z * (num + _ERFC_P[4]) / (den + _ERFC_Q[4])
+        out[far] = _exp_minus_square(yf) * (_INV_SQRT_PI - ratio) / yf
+    return out
+
+
+def _erfc(x):
+    """Complementary error function, vectorised; NaN in, NaN out."""
+    x = np.asarray(x, dtype=np.float64)
+    out = np.full(x.shape, np.nan)
+    ax = np.abs(x)
+    small = ax <= _ERF_THRESHOLD
+    large = ax > _ERF_THRESHOLD
+    out[small] = 1.0 - _erf_small(x[small])
+    tail = _erfc_large(ax[large])
+    out[large] = np.where(x[large] < 0, 2.0 - tail, tail)
+    return out
+
+
+def _erf(x):
+    """Error function, vectorised; NaN in, NaN out."""
+    x = np.asarray(x, dtype=np.float64)
+    out = np.full(x.shape, np.nan)
+    ax = np.abs(x)
+    small = ax <= _ERF_THRESHOLD
+    large = ax > _ERF_THRESHOLD
+    out[small] = _erf_small(x[small])
+    out[large] = np.sign(x[large]) * (1.0 - _erfc_large(ax[large]))
+    return out
+
+
+def _norm_sf(z):
+    """Standard normal survival function ``1 - Phi(z)``, accurate in the tail."""
+    return 0.5 * _erfc(z * _SQRT_HALF)
+
+
+# Acklam's rational approximation of the normal quantile (relative error below
+# 1.2e-9), refined below by one Halley step on the Cody cdf to full precision.
+_ACKLAM_A = (
+    -3.969683028665376e01,
+    2.209460984245205e02,
+    -2.759285104469687e02,
+    1.383577518672690e02,
+    -3.066479806614716e01,
+    2.506628277459239e00,
+)
+_ACKLAM_B = (
+    -5.447609879822406e01,
+    1.615858368580409e02,
+    -1.556989798598866e02,
+    6.680131188771972e01,
+    -1.328068155288572e01,
+)
+_ACKLAM_C = (
+    -7.784894002430293e-03,
+    -3.223964580411365e-01,
+    -2.400758277161838e00,
+    -2.549732539343734e00,
+    4.374664141464968e00,
+    2.938163982698783e00,
+)
+_ACKLAM_D = (
+    7.784695709041462e-03,
+    3.224671290700398e-01,
+    2.445134137142996e00,
+    3.754408661907416e00,
+)
+
+
+def _polyval(coefficients, x):
+    out = np.full_like(x, coefficients[0])
+    for c in coefficients[1:]:
+        out = out * x + c
+    return out
+
+
+def _norm_ppf_lower(p):
+    """Standard normal quantile for lower-tail probabilities ``0 < p <= 0.5``.
+
+    Working on the lower tail only (the caller flips the sign for upper
+    quantiles, passing ``1 - q``, which is exact for ``q >= 0.5``) keeps the
+    full relative precision of ``p`` however far in the tail it is.
+    """
+    x = np.empty_like(p)
+    tail = p < 0.02425
+    r = np.sqrt(-2.0 * np.log(p[tail]))
+    x[tail] = _polyval(_ACKLAM_C, r) / _polyval((*_ACKLAM_D, 1.0), r)
+    q = p[~tail] - 0.5
+    r = q * q
+    x[~tail] = _polyval(_ACKLAM_A, r) * q / _polyval((*_ACKLAM_B, 1.0), r)
+    # Halley step: u = (Phi(x) - p) / phi(x), written as a ratio to p times
+    # exp(log p - log phi(x)) so that neither factor overflows for tiny p.
+    error = _norm_sf(-x) - p
+    u = (error / p) * np.exp(np.log(p) + _LOG_SQRT_2PI + 0.5 * x * x)
+    return x - u / (1.0 + 0.5 * x * u)
+
+
+def _laplace_sf(z):
+    """Standard Laplace survival function."""
+    half_tail = 0.5 * np.exp(-np.abs(z))
+    return np.where(z > 0, half_tail, 1.0 - half_tail)
+
+
+def _logsumexp(a, axis=0):
+    """``log(sum(exp(a)))`` along ``axis``: -inf when every term is -inf."""
+    peak = np.max(a, axis=axis)
+    finite = np.isfinite(peak)
+    shift = np.where(finite, peak, 0.0)
+    total = np.sum(np.exp(a - np.expand_dims(shift, axis)), axis=axis)
+    with np.errstate(divide="ignore"):
+        out = np.log(total) + shift
+    return np.where(finite, out, peak)
+
+
+# ---------------------------------------------------------------------------
+# The predictive distribution
+# ---------------------------------------------------------------------------
+
+_FAMILIES = ("gaussian", "laplace")
+# Enough steps to shrink any bracket of finite doubles to the tolerance even
+# at bisection's pace; in practice about 10 suffice.
+_MAX_ITERATIONS = 1200
+
+
+class MixtureDistribution:
+    """The ensemble's predictive distribution: a uniform mixture of its members.
+
+    Each entry (one sample, one output) has its own univariate distribution: the
+    equally weighted mixture of the members' Gaussian or Laplace components
+    (Lakshminarayanan et al., 2017, section 2.4). Every method is exact (the
+    quantiles up to a stated root-finding tolerance) and vectorised over the
+    entries.
+
+    Parameters
+    ----------
+    loc : array-like of shape (n_members, n_samples) or \
+            (n_members, n_samples, n_outputs)
+        The members' means (Gaussian) or locations (Laplace), in the target's
+        original units.
+    scale : array-like of the same shape as ``loc``
+        The members' standard deviations (Gaussian) or scales ``b`` (Laplace,
+        whose variance is ``2 b**2``). Finite and strictly positive.
+    family : {"gaussian", "laplace"}
+        The members' distribution family.
+
+    Attributes
+    ----------
+    family : str
+        The members' distribution family.
+    n_members : int
+        The number of mixture components.
+    shape : tuple of int
+        The shape of one draw: ``(n_samples,)`` or ``(n_samples, n_outputs)``.
+
+    See Also
+    --------
+    regression_uncertainty : The mean and the variance split of the mixture.
+
+    Notes
+    -----
+    Arguments of :meth:`logpdf`, :meth:`cdf` and :meth:`ppf` broadcast against
+    :attr:`shape` with NumPy's rules (aligned on the trailing axes), so a column
+    of values ``y[:, None]`` evaluates every value at every sample.
+
+    For several outputs, each output's marginal is the mixture of that
+    output's member components; :meth:`sample` draws one member per sample and
+    uses it for all the outputs, which is the ensemble's joint distribution.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdeepens._mixture import MixtureDistribution
+    >>> loc = np.array([[0.0, 10.0], [2.0, 10.0]])  # 2 members, 2 samples
+    >>> scale = np.ones((2, 2))
+    >>> dist = MixtureDistribution(loc, scale, "gaussian")
+    >>> dist
+    MixtureDistribution(family='gaussian', n_members=2, shape=(2,))
+    >>> dist.mean()
+    array([ 1., 10.])
+    >>> dist.var()  # aleatoric 1 plus epistemic (1 for the first sample, 0)
+    array([2., 1.])
+    >>> dist.cdf([1.0, 10.0])  # both mixtures are symmetric about their mean
+    array([0.5, 0.5])
+    >>> lower, upper = dist.interval(0.95)
+    >>> np.round(upper, 4)  # the second sample is N(10, 1): 10 + 1.96
+    array([ 3.6461, 11.96  ])
+    >>> dist.sample(1000, random_state=0).shape
+    (1000, 2)
+    """
+
+    def __init__(self, loc, scale, family):
+        if family not in _FAMILIES:
+            raise ValueError(f"family must be one of {_FAMILIES}; got {family!r}")
+        loc = np.array(loc, dtype=np.float64)
+        scale = np.array(scale, dtype=np.float64)
+        if loc.ndim not in (2, 3) or loc.shape[0] < 1:
+            raise ValueError(
+                "loc must have shape (n_members, n_samples) or "
+                f"(n_members, n_samples, n_outputs) with n_members >= 1; "
+                f"got shape {loc.shape}"
+            )
+        if scale.shape != loc.shape:
+            raise ValueError(
+                f"scale must have the shape of loc {loc.shape}; got {scale.shape}"
+            )
+        if not np.all(np.isfinite(loc)):
+            raise ValueError("loc must be finite; got NaN or infinite values")
+        bad = ~(np.isfinite(scale) & (scale > 0))
+        if np.any(bad):
+            raise ValueError(
+                "scale must be finite and > 0; got "
+                f"{np.count_nonzero(bad)} bad value(s), e.g. {scale[bad][0]!r}"
+            )
+        loc.flags.writeable = False
+        scale.flags.writeable = False
+        self._loc = loc
+        self._scale = scale
+        self.family = family
+        self.n_members = loc.shape[0]
+
+    @property
+    def shape(self):
+        """The shape of one draw: ``(n_samples,)`` or ``(n_samples, n_outputs)``."""
+        return self._loc.shape[1:]
+
+    @property
+    def members(self):
+        """The mixture components, as ``Bunch(loc=..., scale=...)``.
+
+        Both arrays have shape ``(n_members, *shape)`` and are read-only.
+        """
+        return Bunch(loc=self._loc, scale=self._scale)
+
+    def __repr__(self):
+        return (
+            f"{type(self).__name__}(family={self.family!r}, "
+            f"n_members={self.n_members}, shape={self.shape})"
+        )
+
+    def mean(self):
+        """The mixture mean, the average of the members' means.
+
+        Returns
+        -------
+        mean : ndarray of shape ``shape``
+        """
+        return self._loc.mean(axis=0)
+
+    def var(self):
+        """The mixture variance, aleatoric plus epistemic.
+
+        Returns
+        -------
+        var : ndarray of shape ``shape``
+            ``regression_uncertainty(loc, scale, family).total``.
+        """
+        return regression_uncertainty(self._loc, self._scale, self.family).total
+
+    def std(self):
+        """The mixture standard deviation, ``sqrt(var())``.
+
+        Returns
+        -------
+        std : ndarray of shape ``shape``
+        """
+        return np.sqrt(self.var())
+
+    def _broadcast(self, value, name):
+        """``value`` and the members' loc, scale broadcast to a common shape.
+
+        The members' arrays get shape ``(n_members, *out_shape)``.
+        """
+        value = np.asarray(value, dtype=np.float64)
+        try:
+            out_shape = np.broadcast_shapes(value.shape, self.shape)
+        except ValueError:
+            raise ValueError(
+                f"{name} of shape {value.shape} does not broadcast against the "
+                f"distribution's shape {self.shape}"
+            ) from None
+        lead = (1,) * (len(out_shape) - len(self.shape))
+        member_shape = (self.n_members, *out_shape)
+        loc = np.broadcast_to(
+            self._loc.reshape((self.n_members, *lead, *self.shape)), member_shape
+        )
+        scale = np.broadcast_to(
+            self._scale.reshape((self.n_members, *lead, *self.shape)), member_shape
+        )
+        return np.broadcast_to(value, out_shape), loc, scale
+
+    def logpdf(self, y):
+        """Log of the mixture density.
+
+        Computed as a log-sum-exp over the members' log densities minus
+        ``log(n_members)``, so it stays finite far in the tails, where the
+        density itself underflows to zero.
+
+        Parameters
+        ----------
+        y : array-like
+            Values, broadcastable against :attr:`shape`.
+
+        Returns
+        -------
+        logpdf : ndarray
+            The natural log density, of the broadcast shape.
+        """
+        y, loc, scale = self._broadcast(y, "y")
+        # An overflowing square is a density of exactly zero: -inf is right.
+        with np.errstate(over="ignore"):
+            z = (y - loc) / scale
+            if self.family == "gaussian":
+                member = -0.5 * z * z - np.log(scale) - _LOG_SQRT_2PI
+            else:
+                member = -np.abs(z) - np.log(2.0 * scale)
+        return _logsumexp(member, axis=0) - np.log(self.n_members)
+
+    def _member_sf(self, z):
+        return _norm_sf(z) if self.family == "gaussian" else _laplace_sf(z)
+
+    def cdf(self, y):
+        """The mixture's cumulative distribution function.
+
+        Parameters
+        ----------
+        y : array-like
+            Values, broadcastable against :attr:`shape`.
+
+        Returns
+        -------
+        cdf : ndarray
+            ``P(Y <= y)``, of the broadcast shape.
+        """
+        y, loc, scale = self._broadcast(y, "y")
+        with np.errstate(over="ignore"):
+            z = (y - loc) / scale
+        # The cdf at z is the survival function at -z (both families are
+        # symmetric); the erfc form keeps the lower tail's relative precision.
+        return self._member_sf(-z).mean(axis=0)
+
+    def ppf(self, q):
+        """The mixture's quantile function, the inverse of :meth:`cdf`.
+
+        The mixture's ``q``-quantile lies between the smallest and the largest
+        of the members' ``q``-quantiles (the mixture cdf is their average). A
+        bracketing root search on that interval, over all entries at once
+        (Newton's method safeguarded by bisection), stops when the bracket is
+        narrower than ``1e-10`` times the smallest member scale of the entry
+        (or than the floating-point resolution). For ``q > 0.5`` it solves
+        ``P(Y > x) = 1 - q`` instead, so upper quantiles are as accurate as
+        lower ones.
+
+        Parameters
+        ----------
+        q : array-like
+            Probabilities strictly between 0 and 1, broadcastable against
+            :attr:`shape`.
+
+        Returns
+        -------
+        ppf : ndarray
+            The quantiles, of the broadcast shape.
+        """
+        q = np.asarray(q, dtype=np.float64)
+        if not np.all((q > 0) & (q < 1)):
+            raise ValueError(
+                "q must lie strictly between 0 and 1; got values in "
+                f"[{np.min(q)!r}, {np.max(q)!r}]"
+            )
+        q, loc, scale = self._broadcast(q, "q")
+        out_shape = q.shape
+        q = q.reshape(-1)
+        loc = loc.reshape(self.n_members, -1)
+        scale = scale.reshape(self.n_members, -1)
+        # Work with the tail probability p = min(q, 1 - q) <= 1/2 and a sign
+        # that maps the lower-tail problem onto the upper one.
+        upper = q > 0.5
+        p = np.where(upper, 1.0 - q, q)
+        sign = np.where(upper, 1.0, -1.0)
+        if self.family == "gaussian":
+            z_lower = _norm_ppf_lower(p)
+        else:
+            z_lower = np.log(2.0 * p)
+        member_quantiles = loc - sign * scale * z_lower
+        lo = member_quantiles.min(axis=0)
+        hi = member_quantiles.max(axis=0)
+        xtol = 1e-10 * scale.min(axis=0)
+
+        def tolerance(lo, hi, xtol):
+            resolution = 4.0 * np.spacing(np.maximum(np.abs(lo), np.abs(hi)))
+            return np.maximum(xtol, resolution)
+
+        def excess_and_slope(x, idx):
+            # An increasing function of x that vanishes at the quantile:
+            # P(Y <= x) - p below the median, p - P(Y > x) above it, each
+            # computed in the tail where it keeps its relative precision;
+            # its derivative is the mixture density.
+            with np.errstate(over="ignore"):
+                z = (x - loc[:, idx]) / scale[:, idx]
+                if self.family == "gaussian":
+                    density = np.exp(-0.5 * z * z - _LOG_SQRT_2PI) / scale[:, idx]
+                else:
+                    density = 0.5 * np.exp(-np.abs(z)) / scale[:, idx]
+            tail_mass = self._member_sf(sign[idx] * z).mean(axis=0)
+            return sign[idx] * (p[idx] - tail_mass), density.mean(axis=0)
+
+        # Newton's method safeguarded by the bracket (Numerical Recipes'
+        # rtsafe): a Newton step when it stays inside the bracket and at
+        # least halves the previous step, else bisection.
+        x = member_quantiles.mean(axis=0)
+        previous_step = np.full(q.size, np.inf)
+        active = hi - lo > tolerance(lo, hi, xtol)
+        for _ in range(_MAX_ITERATIONS):
+            idx = np.flatnonzero(active)
+            if idx.size == 0:
+                break
+            xi = x[idx]
+            excess, slope = excess_and_slope(xi, idx)
+            move_lo = excess < 0
+            lo[idx] = l = np.where(move_lo, xi, lo[idx])
+            hi[idx] = h = np.where(move_lo, hi[idx], xi)
+            exact = excess == 0
+            lo[idx[exact]] = xi[exact]
+            tol = tolerance(l, h, xtol[idx])
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                newton = xi - excess / slope
+            step = np.abs(newton - xi)
+            use_newton = (
+                (newton >= l) & (newton <= h) & (step <= 0.5 * previous_step[idx])
+            )
+            new = np.where(use_newton, newton, 0.5 * l + 0.5 * h)
+            previous_step[idx] = np.where(use_newton, step, 0.5 * (h - l))
+            # Stay at least tol/2 inside the bracket: once an end sits on the
+            # root, the next point lands within tol/2 past it and closes the
+            # bracket (Brent's device), however Newton approached.
+            x[idx] = np.clip(new, l + 0.45 * tol, h - 0.45 * tol)
+            active[idx] = (h - l > tol) & ~exact
+        return (0.5 * lo + 0.5 * hi).reshape(out_shape)
+
+    def interval(self, confidence):
+        """The central interval holding ``confidence`` of the probability mass.
+
+        Parameters
+        ----------
+        confidence : float or array-like
+            Strictly between 0 and 1, e.g. 0.95.
+
+        Returns
+        -------
+        lower, upper : ndarray
+            ``ppf((1 - confidence) / 2)`` and ``ppf((1 + confidence) / 2)``.
+        """
+        confidence = np.asarray(confidence, dtype=np.float64)
+        if not np.all((confidence > 0) & (confidence < 1)):
+            raise ValueError(
+                "confidence must lie strictly between 0 and 1; got "
+                f"{confidence if confidence.ndim == 0 else confidence.tolist()!r}"
+            )
+        return self.ppf(0.5 - 0.5 * confidence), self.ppf(0.5 + 0.5 * confidence)
+
+    def sample(self, n_samples, random_state=None):
+        """Draw from the mixture: a member uniformly, then from that member.
+
+        Parameters
+        ----------
+        n_samples : int
+            The number of draws, at least 1.
+        random_state : int, RandomState instance or None, default=None
+            Controls the draws; pass an int for reproducible output.
+
+        Returns
+        -------
+        draws : ndarray of shape (n_samples, *shape)
+            Draw ``i`` of sample ``j`` comes from one member for all outputs.
+        """
+        if (
+            not isinstance(n_samples, numbers.Integral)
+            or isinstance(n_samples, bool)
+            or n_samples < 1
+        ):
+            raise ValueError(f"n_samples must be an integer >= 1; got {n_samples!r}")
+        rng = check_random_state(random_state)
+        n_points = self.shape[0]
+        member = rng.randint(self.n_members, size=(n_samples, n_points))
+        points = np.arange(n_points)
+        loc = self._loc[member, points]
+        scale = self._scale[member, points]
+        if self.family == "gaussian":
+            noise = rng.standard_normal(size=loc.shape)
+        else:
+            noise = rng.laplace(size=loc.shape)
+        return loc + scale * noise
+
+    def moment_matched(self):
+        """The Gaussian with the mixture's mean and variance.
+
+        The paper evaluates the ensemble with this single Gaussian
+        (Lakshminarayanan et al., 2017, section 2.4).
+
+        Returns
+        -------
+        dist : MixtureDistribution
+            One ``"gaussian"`` member with ``loc = mean()`` and
+            ``scale = std()``.
+        """
+        return type(self)(self.mean()[None], self.std()[None], "gaussian")
