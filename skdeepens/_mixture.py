@@ -420,7 +420,7 @@ class MixtureDistribution:
     Examples
     --------
     >>> import numpy as np
-    >>> from skdeepens._mixture import MixtureDistribution
+    >>> from skdeepens import MixtureDistribution
     >>> loc = np.array([[0.0, 10.0], [2.0, 10.0]])  # 2 members, 2 samples
     >>> scale = np.ones((2, 2))
     >>> dist = MixtureDistribution(loc, scale, "gaussian")

@@ -238,7 +238,7 @@ def mixture_nll_loss(y_true, dist, *, sample_weight=None):
     Examples
     --------
     >>> import numpy as np
-    >>> from skdeepens._mixture import MixtureDistribution
+    >>> from skdeepens import MixtureDistribution
     >>> from skdeepens.metrics import gaussian_nll_loss, mixture_nll_loss
     >>> dist = MixtureDistribution([[0.0, 1.0]], [[1.0, 2.0]], "gaussian")
     >>> y = [0.5, -1.0]
@@ -401,7 +401,7 @@ def crps_mixture(y_true, dist):
     Examples
     --------
     >>> import numpy as np
-    >>> from skdeepens._mixture import MixtureDistribution
+    >>> from skdeepens import MixtureDistribution
     >>> from skdeepens.metrics import crps_gaussian, crps_mixture
     >>> one = MixtureDistribution([[0.0, 1.0]], [[1.0, 0.5]], "gaussian")
     >>> bool(np.allclose(crps_mixture([0.3, 3.0], one),
@@ -461,7 +461,7 @@ def crps_loss(y_true, dist, *, sample_weight=None):
 
     Examples
     --------
-    >>> from skdeepens._mixture import MixtureDistribution
+    >>> from skdeepens import MixtureDistribution
     >>> from skdeepens.metrics import crps_loss
     >>> dist = MixtureDistribution([[0.0], [0.0]], [[1.0], [1.0]], "laplace")
     >>> crps_loss([0.0], dist)  # scale * (0 + 1 - 3/4)
@@ -585,7 +585,7 @@ def regression_calibration_curve(y_true, dist, *, levels=None, sample_weight=Non
 
     Examples
     --------
-    >>> from skdeepens._mixture import MixtureDistribution
+    >>> from skdeepens import MixtureDistribution
     >>> from skdeepens.metrics import regression_calibration_curve
     >>> dist = MixtureDistribution([[0.0, 0.0, 0.0, 0.0]], [[1.0] * 4], "gaussian")
     >>> regression_calibration_curve([0.1, -0.5, 1.0, 3.0], dist, levels=[0.5, 0.9])
@@ -626,7 +626,7 @@ def regression_calibration_error(y_true, dist, *, levels=None, sample_weight=Non
 
     Examples
     --------
-    >>> from skdeepens._mixture import MixtureDistribution
+    >>> from skdeepens import MixtureDistribution
     >>> from skdeepens.metrics import regression_calibration_error
     >>> dist = MixtureDistribution([[0.0, 0.0, 0.0, 0.0]], [[1.0] * 4], "gaussian")
     >>> y = [0.1, -0.5, 1.0, 3.0]
