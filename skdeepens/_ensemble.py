@@ -929,7 +929,7 @@ class DeepEnsembleClassifier(ClassifierMixin, _BaseDeepEnsemble):
         if len(classes) < 2:
             raise ValueError(
                 "DeepEnsembleClassifier needs samples of at least 2 classes in the "
-                f"data, but the data contains only one class: {classes[0]!r}"
+                f"data, but the data contains only one class: {classes.tolist()[0]!r}"
             )
         self.classes_ = classes
         one_hot = np.eye(len(classes), dtype=np.float64)[encoded]

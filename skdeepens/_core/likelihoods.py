@@ -10,12 +10,15 @@ the scale is ``softplus(rho) + 1e-6``, which keeps it positive with a gradient
 that neither explodes nor vanishes for large ``|rho|``.
 """
 
+import math
+
 import jax
 import jax.numpy as jnp
 import optax
 
 MIN_SCALE = 1e-6
-_HALF_LOG_2PI = 0.5 * jnp.log(2.0 * jnp.pi)
+# A Python float: evaluating jnp.log here would start the JAX backend on import.
+_HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
 
 
 def scale_from_raw(rho):
