@@ -1,27 +1,83 @@
-"""Command line: ``python -m skdeepens demo``, the seed practical end to end."""
+"""Command line: ``python -m skdeepens demo``, the seed practical end to end.
+
+The demo fits the practical's experiments, prints their results, and writes
+the figures (PNG, if matplotlib is installed) and a results table (CSV) to an
+output folder.
+"""
 
 import argparse
+import csv
+import os
 import sys
 import time
+from datetime import datetime
 
 import numpy as np
 
+_FIGURES = {
+    "regression_bands.png": "each regression experiment: mean and +-2 std band",
+    "regression_members.png": "the M=5 Gaussian ensemble, member by member",
+    "regression_uncertainty_split.png": "aleatoric and epistemic parts (M=5)",
+    "regression_calibration.png": "interval coverage on the test points",
+    "classification_loss_curves.png": "training curves of the spirals ensemble",
+    "classification_uncertainty.png": "data, class, aleatoric, epistemic maps",
+    "classification_reliability.png": "reliability diagram on test points",
+}
 
-def _cubic_demo(quick):
+_COLUMNS = [
+    "task",
+    "experiment",
+    "loss",
+    "n_estimators",
+    "adversarial_epsilon",
+    "nll_inside",
+    "nll_outside",
+    "rmse_inside",
+    "rmse_outside",
+    "coverage95_inside",
+    "coverage95_outside",
+    "accuracy",
+    "mean_total_nats",
+    "mean_aleatoric_nats",
+    "mean_epistemic_nats",
+    "fit_seconds",
+]
+
+
+class _Progress:
+    def __init__(self):
+        self.start = time.perf_counter()
+
+    def elapsed(self):
+        return time.perf_counter() - self.start
+
+    def __call__(self, message):
+        print(f"[{self.elapsed():6.1f} s] {message}", flush=True)
+
+
+def _regressor(n_estimators, loss, epsilon, quick):
     from . import DeepEnsembleRegressor
+
+    return DeepEnsembleRegressor(
+        n_estimators=n_estimators,
+        hidden_layer_sizes=(50,),
+        loss=loss,
+        adversarial_epsilon=epsilon,
+        learning_rate_init=1e-2,
+        max_iter=150 if quick else 500,
+        n_iter_no_change=np.inf,  # the practical's fixed number of epochs
+        random_state=0,
+    )
+
+
+def _cubic_demo(quick, progress=None):
+    """The cubic table: mean and std split inside and outside the data."""
     from .datasets import make_cubic
 
     X, y = make_cubic(n_samples=40, noise=3.0, random_state=0)
     print("Cubic toy regression: y = x**3 + N(0, 3**2), 40 points with x in [-4, 4]")
     start = time.perf_counter()
-    reg = DeepEnsembleRegressor(
-        n_estimators=5,
-        hidden_layer_sizes=(50,),
-        learning_rate_init=1e-2,
-        max_iter=150 if quick else 500,
-        n_iter_no_change=np.inf,  # the practical's fixed number of epochs
-        random_state=0,
-    ).fit(X, y)
+    reg = _regressor(5, "gaussian_nll", None, quick).fit(X, y)
     print(
         f"Fitted M=5 Gaussian-NLL members in {time.perf_counter() - start:.1f} s "
         "(compilation included)\n"
@@ -40,8 +96,304 @@ def _cubic_demo(quick):
     print(
         "\nStandard deviations. Inside the training range the aleatoric part "
         "(the noise, 3)\ndominates; outside it the members disagree and the "
-        "epistemic part grows."
+        "epistemic part grows.\n"
     )
+    return X, y, reg
+
+
+def _cubic_test_points(n, random_state):
+    """Fresh points inside (|x| <= 4) and outside (4 < |x| <= 6), noise 3."""
+    from .datasets import make_cubic
+
+    X_in, y_in = make_cubic(n, noise=3.0, random_state=random_state)
+    X_out, y_out = make_cubic(n, noise=3.0, x_range=(4, 6), random_state=random_state)
+    # Half of the outside points on the left: x -> -x keeps y = x**3 + noise
+    # a valid draw, since the noise is symmetric.
+    flip = np.arange(n) % 2 == 1
+    X_out[flip], y_out[flip] = -X_out[flip], -y_out[flip]
+    return (X_in, y_in), (X_out, y_out)
+
+
+def _regression_scores(reg, test):
+    from .metrics import interval_coverage_score, mixture_nll_loss
+
+    scores = {}
+    for where, (X, y) in zip(("inside", "outside"), test):
+        dist = reg.predict_dist(X)
+        lower, upper = dist.interval(0.95)
+        scores[f"nll_{where}"] = mixture_nll_loss(y, dist)
+        scores[f"rmse_{where}"] = float(np.sqrt(np.mean((dist.mean() - y) ** 2)))
+        scores[f"coverage95_{where}"] = interval_coverage_score(y, lower, upper)
+    return scores
+
+
+def _format_table(rows, columns):
+    """A plain text table; floats with 3 decimals, missing values blank."""
+
+    def cell(value):
+        if value is None or value == "":
+            return ""
+        if isinstance(value, float):
+            return f"{value:.3f}"
+        return str(value)
+
+    cells = [[cell(row.get(c)) for c in columns] for row in rows]
+    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
+    lines = ["  ".join(c.rjust(w) for c, w in zip(columns, widths))]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(v.rjust(w) for v, w in zip(r, widths)) for r in cells]
+    return "\n".join(lines)
+
+
+def _pyplot():
+    """pyplot on the Agg backend, or None if matplotlib is missing."""
+    try:
+        import matplotlib
+    except ImportError:
+        return None
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _default_out():
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    out = f"skdeepens_demo_{stamp}"
+    n = 1
+    while os.path.exists(out):
+        n += 1
+        out = f"skdeepens_demo_{stamp}_{n}"
+    return out
+
+
+def _regression_experiments(quick, X, y, reg_m5, test, progress, plt, out):
+    from .plotting import (
+        RegressionCalibrationDisplay,
+        RegressionUncertaintyDisplay,
+    )
+
+    experiments = [
+        ("single", 1, None),
+        ("single + adversarial", 1, 0.01),
+        ("ensemble", 5, None),
+        ("ensemble + adversarial", 5, 0.01),
+    ]
+    losses = ["gaussian_nll", "laplace_nll"]
+    n_total = len(experiments) * len(losses)
+    rows, fitted = [], {}
+    for i, (loss, (name, m, eps)) in enumerate(
+        (loss, e) for loss in losses for e in experiments
+    ):
+        progress(
+            f"regression {i + 1}/{n_total}: {loss}, {name} "
+            f"(M={m}, adversarial_epsilon={eps})"
+        )
+        start = time.perf_counter()
+        if loss == "gaussian_nll" and m == 5 and eps is None:
+            reg = reg_m5  # the cubic table's model: same settings, same seed
+        else:
+            reg = _regressor(m, loss, eps, quick).fit(X, y)
+        seconds = time.perf_counter() - start
+        fitted[loss, name] = reg
+        row = dict(
+            task="regression",
+            experiment=name,
+            loss=loss,
+            n_estimators=m,
+            adversarial_epsilon="" if eps is None else eps,
+            fit_seconds=seconds,
+        )
+        row.update(_regression_scores(reg, test))
+        rows.append(row)
+
+    if plt is None:
+        return rows
+    progress("drawing the regression figures")
+    grid = np.linspace(-6, 6, 300)
+
+    def truth(x):
+        return x**3
+
+    fig, axes = plt.subplots(
+        len(losses), len(experiments), figsize=(16, 7), sharex=True, sharey=True
+    )
+    for r, loss in enumerate(losses):
+        for c, (name, m, _) in enumerate(experiments):
+            disp = RegressionUncertaintyDisplay.from_estimator(
+                fitted[loss, name],
+                X,
+                y,
+                grid=grid,
+                ground_truth=truth,
+                ax=axes[r, c],
+                legend=(r == 0 and c == 0),
+            )
+            disp.ax_.set_title(f"{loss}: {name} (M={m})", fontsize="medium")
+            disp.ax_.axvspan(-6, -4, color="0.9", zorder=0)
+            disp.ax_.axvspan(4, 6, color="0.9", zorder=0)
+    axes[0, 0].set_ylim(-250, 250)
+    fig.suptitle("Cubic toy: mean ± 2 total std (grey: outside the training range)")
+    fig.tight_layout()
+    fig.savefig(os.path.join(out, "regression_bands.png"), dpi=90)
+    plt.close(fig)
+
+    reg5 = fitted["gaussian_nll", "ensemble"]
+    displays = RegressionUncertaintyDisplay.from_estimator_members(
+        reg5, X, y, grid=grid, ground_truth=truth
+    )
+    displays[0].ax_.set_ylim(-250, 250)
+    fig = displays[0].figure_
+    fig.suptitle("Each member of the M=5 Gaussian ensemble, and their mixture")
+    fig.tight_layout()
+    fig.savefig(os.path.join(out, "regression_members.png"), dpi=90)
+    plt.close(fig)
+
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
+    disp = RegressionUncertaintyDisplay.from_estimator(
+        reg5,
+        X,
+        y,
+        grid=grid,
+        ground_truth=truth,
+        split=True,
+        members=True,
+        ax=axes[0],
+    )
+    disp.ax_.set_ylim(-250, 250)
+    disp.ax_.set_title("M=5: total, aleatoric and epistemic bands, members")
+    disp.plot(ax=axes[1], kind="std")
+    axes[1].set_title("Standard deviations: the epistemic part grows outside")
+    for ax in axes:
+        ax.axvspan(-6, -4, color="0.9", zorder=0)
+        ax.axvspan(4, 6, color="0.9", zorder=0)
+    fig.tight_layout()
+    fig.savefig(os.path.join(out, "regression_uncertainty_split.png"), dpi=90)
+    plt.close(fig)
+
+    fig, axes = plt.subplots(1, 2, figsize=(10, 5))
+    for ax, (where, (Xt, yt)) in zip(axes, zip(("inside", "outside"), test)):
+        for loss in losses:
+            for name, _m, _ in experiments:
+                RegressionCalibrationDisplay.from_estimator(
+                    fitted[loss, name],
+                    Xt,
+                    yt,
+                    name=f"{loss.split('_')[0]}: {name}",
+                    ax=ax,
+                )
+        ax.set_title(f"Interval coverage, test points {where}")
+        handles, labels = ax.get_legend_handles_labels()
+        keep = [i for i, lab in enumerate(labels) if lab != "calibrated"][:8] + [0]
+        ax.legend(
+            [handles[i] for i in keep], [labels[i] for i in keep], fontsize="x-small"
+        )
+    fig.tight_layout()
+    fig.savefig(os.path.join(out, "regression_calibration.png"), dpi=90)
+    plt.close(fig)
+    return rows
+
+
+def _classification_experiment(quick, progress, plt, out):
+    from . import DeepEnsembleClassifier
+    from .datasets import make_spirals
+    from .plotting import (
+        ClassificationCalibrationDisplay,
+        ClassificationUncertaintyDisplay,
+        LossCurveDisplay,
+    )
+
+    n_per_class = 200 if quick else 1000
+    X, y = make_spirals(n_samples_per_class=n_per_class, random_state=0)
+    X_test, y_test = make_spirals(n_samples_per_class=n_per_class, random_state=1)
+    progress(f"classification: spirals, {len(X)} points, M=4 with adversarial training")
+    start = time.perf_counter()
+    clf = DeepEnsembleClassifier(
+        n_estimators=4,
+        hidden_layer_sizes=(64, 64),
+        adversarial_epsilon=0.01,
+        learning_rate_init=1e-2,
+        max_iter=100 if quick else 300,
+        n_iter_no_change=np.inf,
+        random_state=0,
+    ).fit(X, y)
+    seconds = time.perf_counter() - start
+    u = clf.predict_uncertainty(X_test)
+    row = dict(
+        task="classification",
+        experiment="spirals, adversarial ensemble",
+        loss="log_loss",
+        n_estimators=4,
+        adversarial_epsilon=0.01,
+        accuracy=float(clf.score(X_test, y_test)),
+        mean_total_nats=float(u.total.mean()),
+        mean_aleatoric_nats=float(u.aleatoric.mean()),
+        mean_epistemic_nats=float(u.epistemic.mean()),
+        fit_seconds=seconds,
+    )
+    if plt is not None:
+        progress("drawing the classification figures")
+        disp = LossCurveDisplay.from_estimator(clf, name="Spirals, M=4, adversarial")
+        disp.figure_.savefig(os.path.join(out, "classification_loss_curves.png"))
+        plt.close(disp.figure_)
+        disp = ClassificationUncertaintyDisplay.from_estimator(
+            clf, X, y, grid_resolution=150 if quick else 250, margin=0.3
+        )
+        disp.figure_.tight_layout()
+        disp.figure_.savefig(
+            os.path.join(out, "classification_uncertainty.png"), dpi=90
+        )
+        plt.close(disp.figure_)
+        disp = ClassificationCalibrationDisplay.from_estimator(
+            clf, X_test, y_test, name="M=4"
+        )
+        disp.figure_.savefig(os.path.join(out, "classification_reliability.png"))
+        plt.close(disp.figure_)
+    return row
+
+
+def demo(out=None, quick=False):
+    """Run the practical end to end; return the output folder."""
+    progress = _Progress()
+    plt = _pyplot()
+    out = _default_out() if out is None else os.fspath(out)
+    os.makedirs(out, exist_ok=True)
+    mode = "quick" if quick else "full"
+    print(f"skdeepens demo ({mode} run); writing to {out}\n")
+
+    X, y, reg_m5 = _cubic_demo(quick)
+    test = _cubic_test_points(500 if quick else 2000, random_state=1)
+    rows = _regression_experiments(quick, X, y, reg_m5, test, progress, plt, out)
+    rows.append(_classification_experiment(quick, progress, plt, out))
+
+    with open(os.path.join(out, "results.csv"), "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=_COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+
+    regression = [r for r in rows if r["task"] == "regression"]
+    print(
+        "\nRegression on the cubic toy, fresh test points (noise 3): "
+        "NLL of the exact mixture,\nRMSE and 95% interval coverage, inside "
+        "(|x| <= 4) and outside (4 < |x| <= 6) the data"
+    )
+    print(_format_table(regression, _COLUMNS[1:11]))
+    print("\nClassification on the spirals, fresh test points (uncertainties in nats)")
+    print(_format_table([rows[-1]], [_COLUMNS[1], *_COLUMNS[3:5], *_COLUMNS[11:15]]))
+    print()
+    if plt is None:
+        print(
+            "matplotlib is not installed: figures skipped "
+            "(pip install 'skdeepens[plot]')."
+        )
+    else:
+        print("Figures:")
+        for name, what in _FIGURES.items():
+            print(f"  {name:34s} {what}")
+    print(
+        f"Table: results.csv\nDone in {progress.elapsed():.1f} s. Output folder: {out}"
+    )
+    return out
 
 
 def main(argv=None):
@@ -49,11 +401,24 @@ def main(argv=None):
         prog="python -m skdeepens", description="skdeepens command line."
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    demo = sub.add_parser("demo", help="run the seed practical's experiments")
-    demo.add_argument("--quick", action="store_true", help="a faster, shorter run")
+    demo_parser = sub.add_parser(
+        "demo",
+        help="run the seed practical's experiments",
+        description="Run the seed practical end to end: print the results and "
+        "write figures (PNG) and results.csv to an output folder.",
+    )
+    demo_parser.add_argument(
+        "--quick", action="store_true", help="a faster, shorter run (under a minute)"
+    )
+    demo_parser.add_argument(
+        "--out",
+        default=None,
+        help="output folder (default: a new skdeepens_demo_<timestamp> folder "
+        "in the working directory)",
+    )
     args = parser.parse_args(argv)
     if args.command == "demo":
-        _cubic_demo(args.quick)
+        demo(out=args.out, quick=args.quick)
     return 0
 
 

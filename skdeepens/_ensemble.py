@@ -527,15 +527,16 @@ _COMMON_ATTRIBUTES_DOC = """
         Each layer's weights of shape (n_estimators, fan_in, fan_out) and biases
         of shape (n_estimators, fan_out), stacked over the members, for
         standardised inputs.
-    loss_curve_ : ndarray of shape (n_iter_, n_estimators)
+    loss_curve_ : ndarray of shape (n_iter, n_estimators)
         Each member's training objective per epoch; NaN after it stopped.
-    validation_loss_curve_ : ndarray of shape (n_iter_, n_estimators)
+    validation_loss_curve_ : ndarray of shape (n_iter, n_estimators)
         Each member's validation loss per epoch (only with ``early_stopping``).
     n_iter_ : int
-        Epochs run by the longest-training member.
+        Epochs run by the longest-training member (``n_iter`` rows of the
+        loss curves).
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (n_features,)
         Names of the features seen during fit, when X has string column names.
 """
 

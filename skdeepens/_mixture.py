@@ -478,7 +478,7 @@ class MixtureDistribution:
     def members(self):
         """The mixture components, as ``Bunch(loc=..., scale=...)``.
 
-        Both arrays have shape ``(n_members, *shape)`` and are read-only.
+        Both arrays have shape ``(n_members,) + shape`` and are read-only.
         """
         return Bunch(loc=self._loc, scale=self._scale)
 
@@ -721,7 +721,7 @@ class MixtureDistribution:
 
         Returns
         -------
-        draws : ndarray of shape (n_samples, *shape)
+        draws : ndarray of shape (n_samples,) + shape
             Draw ``i`` of sample ``j`` comes from one member for all outputs.
         """
         if (

@@ -1,0 +1,302 @@
+"""Tests of the display objects in skdeepens.plotting."""
+
+import numpy as np
+import pytest
+from sklearn.exceptions import NotFittedError
+
+from skdeepens import DeepEnsembleClassifier, DeepEnsembleRegressor
+from skdeepens.datasets import make_cubic, make_spirals
+from skdeepens.plotting import (
+    ClassificationCalibrationDisplay,
+    ClassificationUncertaintyDisplay,
+    LossCurveDisplay,
+    RegressionCalibrationDisplay,
+    RegressionUncertaintyDisplay,
+)
+
+SMALL = dict(n_estimators=2, max_iter=30, n_iter_no_change=np.inf, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def cubic():
+    X, y = make_cubic(n_samples=30, random_state=0)
+    return X, y, DeepEnsembleRegressor(hidden_layer_sizes=(16,), **SMALL).fit(X, y)
+
+
+@pytest.fixture(scope="module")
+def spirals():
+    X, y = make_spirals(n_samples_per_class=30, random_state=0)
+    clf = DeepEnsembleClassifier(hidden_layer_sizes=(16,), **SMALL).fit(X, y)
+    return X, y, clf
+
+
+def _check_display(display, ax=None):
+    import matplotlib.pyplot as plt
+
+    assert display.figure_ is not None
+    assert isinstance(display.figure_, plt.Figure)
+    if ax is not None:
+        assert display.ax_ is ax
+
+
+# ---------------------------------------------------------------- regression
+
+
+def test_regression_display_from_estimator(pyplot, cubic):
+    X, y, reg = cubic
+    disp = RegressionUncertaintyDisplay.from_estimator(
+        reg, X, y, grid=np.linspace(-6, 6, 50), ground_truth=lambda x: x**3
+    )
+    _check_display(disp)
+    ax = disp.ax_
+    # mean + truth lines; one band + data points.
+    assert len(ax.lines) == 2
+    assert len(ax.collections) == 2
+    assert disp.scatter_ is not None and disp.truth_line_ is not None
+    np.testing.assert_allclose(disp.line_.get_xdata(), np.linspace(-6, 6, 50))
+    np.testing.assert_allclose(disp.mean, reg.predict(np.linspace(-6, 6, 50)[:, None]))
+
+
+def test_regression_display_split_members_and_ks(pyplot, cubic):
+    X, y, reg = cubic
+    fig, ax = pyplot.subplots()
+    disp = RegressionUncertaintyDisplay.from_estimator(
+        reg, X, y, ax=ax, k=[1, 2, 3], split=True, members=True
+    )
+    _check_display(disp, ax)
+    assert len(disp.bands_) == 3
+    assert len(disp.aleatoric_bands_) == 1 and len(disp.epistemic_bands_) == 1
+    assert len(disp.member_lines_) == 2 and len(disp.member_bands_) == 2
+    # 3 total + 2 split + 2 member bands + data.
+    assert len(ax.collections) == 8
+    assert len(ax.lines) == 1 + 2  # mean + members
+
+
+def test_regression_display_std_kind(pyplot, cubic):
+    X, y, reg = cubic
+    disp = RegressionUncertaintyDisplay.from_estimator(reg, X, kind="std")
+    assert set(disp.std_lines_) == {"total", "aleatoric", "epistemic"}
+    assert len(disp.ax_.lines) == 3
+    total, alea, epi = (disp.std_lines_[k].get_ydata() for k in disp.std_lines_)
+    np.testing.assert_allclose(total**2, alea**2 + epi**2, rtol=1e-6, atol=1e-9)
+
+
+def test_regression_display_from_predictions(pyplot):
+    x = np.linspace(-1, 1, 20)
+    disp = RegressionUncertaintyDisplay.from_predictions(
+        x,
+        x**2,
+        np.full(20, 0.1),
+        aleatoric=np.full(20, 0.06),
+        epistemic=np.full(20, 0.04),
+        member_mean=np.stack([x**2 - 0.1, x**2 + 0.1]),
+        X=[0.0, 0.5],
+        y=[0.1, 0.2],
+        ground_truth=x**2,
+        split=True,
+        members=True,
+        k=[1, 2],
+    )
+    _check_display(disp)
+    assert len(disp.bands_) == 2
+    assert disp.member_bands_ == []  # no member_std given
+    assert len(disp.member_lines_) == 2
+    assert disp.ax_.get_legend() is not None
+
+
+def test_regression_display_members_grid(pyplot, cubic):
+    X, y, reg = cubic
+    displays = RegressionUncertaintyDisplay.from_estimator_members(reg, X, y, n_cols=2)
+    assert len(displays) == 3  # 2 members + the ensemble
+    fig = displays[0].figure_
+    assert all(d.figure_ is fig for d in displays)
+    assert len({id(d.ax_) for d in displays}) == 3
+    assert len(fig.axes) == 4 and not fig.axes[3].get_visible()
+    with pytest.raises(ValueError, match="at least 3 axes"):
+        RegressionUncertaintyDisplay.from_estimator_members(
+            reg, X, y, axes=pyplot.subplots(1, 2)[1]
+        )
+
+
+def test_regression_display_errors(pyplot, cubic, spirals):
+    X, y, reg = cubic
+    Xs, ys, clf = spirals
+    with pytest.raises(ValueError, match="exactly 1 feature"):
+        RegressionUncertaintyDisplay.from_estimator(reg, np.c_[X, X], y)
+    with pytest.raises(TypeError, match="expected a fitted regressor"):
+        RegressionUncertaintyDisplay.from_estimator(clf, Xs, ys)
+    with pytest.raises(NotFittedError):
+        RegressionUncertaintyDisplay.from_estimator(DeepEnsembleRegressor(), X, y)
+    two = DeepEnsembleRegressor(hidden_layer_sizes=(4,), **SMALL)
+    two.set_params(max_iter=2).fit(np.c_[X, X], y)
+    with pytest.raises(ValueError, match="fitted on exactly 1 feature"):
+        RegressionUncertaintyDisplay.from_estimator(two, X, y)
+    with pytest.raises(ValueError, match="k must be"):
+        RegressionUncertaintyDisplay.from_estimator(reg, X, k=-1)
+    with pytest.raises(ValueError, match="kind must be"):
+        RegressionUncertaintyDisplay.from_estimator(reg, X, kind="nope")
+    with pytest.raises(ValueError, match="split=True"):
+        RegressionUncertaintyDisplay.from_predictions(
+            [0, 1], [0, 1], [1, 1], split=True
+        )
+
+
+# ------------------------------------------------------------ classification
+
+
+def test_classification_display_four_panels(pyplot, spirals):
+    X, y, clf = spirals
+    disp = ClassificationUncertaintyDisplay.from_estimator(
+        clf, X, y, grid_resolution=20
+    )
+    _check_display(disp)
+    assert list(disp.axes_) == ["data", "class", "aleatoric", "epistemic"]
+    assert len(disp.ax_) == 4
+    assert set(disp.meshes_) == {"class", "aleatoric", "epistemic"}
+    assert set(disp.colorbars_) == {"aleatoric", "epistemic"}
+    assert disp.meshes_["epistemic"].get_array().size == 400
+    for name, ax in disp.axes_.items():
+        expected = 1 if name == "data" else 2  # points (+ map)
+        assert len(ax.collections) == expected
+    np.testing.assert_allclose(disp.total, disp.aleatoric + disp.epistemic, atol=1e-9)
+
+
+def test_classification_display_single_panel(pyplot, spirals):
+    X, y, clf = spirals
+    fig, ax = pyplot.subplots()
+    disp = ClassificationUncertaintyDisplay.from_estimator(
+        clf, X, grid_resolution=10, panels="epistemic", ax=ax
+    )
+    _check_display(disp, ax)
+    assert len(ax.collections) == 1  # the map only: no y, no points
+    disp.plot(panels=["total", "class"])
+    assert list(disp.axes_) == ["total", "class"]
+    with pytest.raises(ValueError, match="panels must be"):
+        disp.plot(panels="nope")
+    with pytest.raises(ValueError, match="needs data"):
+        disp.plot(panels="data")
+    with pytest.raises(ValueError, match="one axis per panel"):
+        disp.plot(ax=ax, panels=["total", "class"])
+
+
+def test_classification_display_from_predictions(pyplot):
+    xx0, xx1 = np.meshgrid(np.linspace(0, 1, 5), np.linspace(0, 1, 4))
+    disp = ClassificationUncertaintyDisplay.from_predictions(
+        xx0,
+        xx1,
+        (xx0 > 0.5).astype(int),
+        aleatoric=xx0,
+        epistemic=xx1,
+        X=[[0.1, 0.2], [0.9, 0.8]],
+        y=["a", "b"],
+    )
+    assert len(disp.ax_) == 4
+    np.testing.assert_allclose(disp.total, xx0 + xx1)
+    with pytest.raises(ValueError, match="grid's shape"):
+        ClassificationUncertaintyDisplay.from_predictions(xx0, xx1, np.zeros(3))
+
+
+def test_classification_display_errors(pyplot, cubic, spirals):
+    X, y, reg = cubic
+    Xs, ys, clf = spirals
+    with pytest.raises(ValueError, match="exactly 2 features"):
+        ClassificationUncertaintyDisplay.from_estimator(clf, Xs[:, :1], ys)
+    with pytest.raises(TypeError, match="expected a fitted classifier"):
+        ClassificationUncertaintyDisplay.from_estimator(reg, X, y)
+    with pytest.raises(NotFittedError):
+        ClassificationUncertaintyDisplay.from_estimator(DeepEnsembleClassifier(), Xs)
+
+
+# ---------------------------------------------------------------- loss curve
+
+
+def test_loss_curve_display(pyplot, cubic, spirals):
+    for _, _, est in (cubic, spirals):
+        disp = LossCurveDisplay.from_estimator(est)
+        _check_display(disp)
+        assert len(disp.lines_) == 2
+        assert disp.validation_lines_ == []
+        assert len(disp.lines_[0].get_xdata()) == est.loss_curve_.shape[0]
+
+
+def test_loss_curve_display_validation_and_nan(pyplot):
+    curve = np.array([[2.0, 2.2], [1.0, 1.1], [0.5, np.nan]])
+    disp = LossCurveDisplay(loss_curve=curve, validation_loss_curve=curve + 0.1)
+    disp.plot(logy=True)
+    assert len(disp.ax_.lines) == 4
+    assert disp.ax_.get_yscale() == "log"
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_loss_curve_display_early_stopping(pyplot):
+    X, y = make_cubic(n_samples=40, random_state=0)
+    reg = DeepEnsembleRegressor(
+        n_estimators=2,
+        hidden_layer_sizes=(4,),
+        max_iter=5,
+        early_stopping=True,
+        random_state=0,
+    ).fit(X, y)
+    disp = LossCurveDisplay.from_estimator(reg)
+    assert len(disp.validation_lines_) == 2
+
+
+def test_loss_curve_display_errors(pyplot):
+    with pytest.raises(NotFittedError):
+        LossCurveDisplay.from_estimator(DeepEnsembleRegressor())
+    with pytest.raises(TypeError, match="regressor or classifier"):
+        LossCurveDisplay.from_estimator(object())
+
+
+# --------------------------------------------------------------- calibration
+
+
+def test_regression_calibration_display(pyplot, cubic, spirals):
+    X, y, reg = cubic
+    disp = RegressionCalibrationDisplay.from_estimator(reg, X, y, levels=[0.5, 0.9])
+    _check_display(disp)
+    assert len(disp.ax_.lines) == 2
+    np.testing.assert_allclose(disp.line_.get_xdata(), [0.5, 0.9])
+    assert np.all((disp.observed >= 0) & (disp.observed <= 1))
+    Xs, ys, clf = spirals
+    with pytest.raises(TypeError, match="expected a fitted regressor"):
+        RegressionCalibrationDisplay.from_estimator(clf, Xs, ys)
+    with pytest.raises(NotFittedError):
+        RegressionCalibrationDisplay.from_estimator(DeepEnsembleRegressor(), X, y)
+
+
+def test_regression_calibration_display_from_predictions(pyplot):
+    from skdeepens import MixtureDistribution
+
+    dist = MixtureDistribution([[0.0] * 4], [[1.0] * 4], "gaussian")
+    disp = RegressionCalibrationDisplay.from_predictions(
+        [0.1, -0.5, 1.0, 3.0], dist, levels=[0.5, 0.9], name="toy"
+    )
+    np.testing.assert_allclose(disp.observed, [0.5, 0.75])
+    assert disp.line_.get_label() == "toy"
+
+
+def test_classification_calibration_display(pyplot, cubic, spirals):
+    Xs, ys, clf = spirals
+    disp = ClassificationCalibrationDisplay.from_estimator(clf, Xs, ys, n_bins=5)
+    _check_display(disp)
+    assert len(disp.bars_) == 5
+    assert len(disp.count_texts_) == np.count_nonzero(disp.counts)
+    assert disp.counts.sum() == len(ys)
+    X, y, reg = cubic
+    with pytest.raises(TypeError, match="expected a fitted classifier"):
+        ClassificationCalibrationDisplay.from_estimator(reg, X, y)
+    with pytest.raises(NotFittedError):
+        ClassificationCalibrationDisplay.from_estimator(DeepEnsembleClassifier(), X, y)
+
+
+def test_classification_calibration_display_from_predictions(pyplot):
+    y_proba = [[0.9, 0.1], [0.8, 0.2], [0.3, 0.7], [0.4, 0.6]]
+    disp = ClassificationCalibrationDisplay.from_predictions(
+        ["a", "b", "b", "b"], y_proba, n_bins=5
+    )
+    assert disp.ece == pytest.approx(0.25)
+    # Confidences 0.6, 0.7 and 0.8, 0.9 in the bins closed on the right.
+    np.testing.assert_allclose(disp.counts, [0, 0, 1, 2, 1])
+    np.testing.assert_allclose(disp.accuracy[2:], [1.0, 0.5, 1.0])
+    assert len(disp.count_texts_) == 3
