@@ -66,6 +66,7 @@ def _regressor(n_estimators, loss, epsilon, quick):
         learning_rate_init=1e-2,
         max_iter=150 if quick else 500,
         n_iter_no_change=np.inf,  # the practical's fixed number of epochs
+        early_stopping=False,
         random_state=0,
     )
 
@@ -315,6 +316,7 @@ def _classification_experiment(quick, progress, plt, out):
         learning_rate_init=1e-2,
         max_iter=100 if quick else 300,
         n_iter_no_change=np.inf,
+        early_stopping=False,
         random_state=0,
     ).fit(X, y)
     seconds = time.perf_counter() - start

@@ -20,6 +20,7 @@ QUICK = dict(
     max_iter=40,
     learning_rate_init=1e-2,
     n_iter_no_change=np.inf,
+    early_stopping=False,
     random_state=0,
 )
 

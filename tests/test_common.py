@@ -30,6 +30,7 @@ _SMALL = dict(
     hidden_layer_sizes=(16,),
     max_iter=100,
     learning_rate_init=1e-2,
+    early_stopping=False,
     random_state=0,
 )
 
@@ -39,10 +40,10 @@ ESTIMATORS = [
         for loss in ("gaussian_nll", "laplace_nll", "squared_error", "absolute_error")
     ),
     DeepEnsembleRegressor(adversarial_epsilon=0.01, **_SMALL),
-    DeepEnsembleRegressor(early_stopping=True, **_SMALL),
+    DeepEnsembleRegressor(**{**_SMALL, "early_stopping": True}),
     *(DeepEnsembleClassifier(loss=loss, **_SMALL) for loss in ("log_loss", "brier")),
     DeepEnsembleClassifier(adversarial_epsilon=0.01, **_SMALL),
-    DeepEnsembleClassifier(early_stopping=True, **_SMALL),
+    DeepEnsembleClassifier(**{**_SMALL, "early_stopping": True}),
 ]
 
 PER_CHECK_PARAMS = {

@@ -203,12 +203,35 @@ def test_hyperparameters_are_traced_not_compiled_in():
     assert training._train_chunk_jit._cache_size() == before
 
 
-def test_evaluate_loss_per_member_ignores_zero_weights():
+def test_weighted_loss_sum_per_member_ignores_zero_weights():
     params, xs, ys, ws, _ = _tiny_problem()
     x, y = xs[0, 0], ys[0, 0]
     w = np.ones(8, np.float32)
     w[4:] = 0
-    full = training.evaluate_loss(params, x, y, w, "gaussian_nll", "relu")
-    half = training.evaluate_loss(params, x[:4], y[:4], w[:4], "gaussian_nll", "relu")
+    full = training.weighted_loss_sum(params, x, y, w, "gaussian_nll", "relu")
+    half = training.weighted_loss_sum(
+        params, x[:4], y[:4], w[:4], "gaussian_nll", "relu"
+    )
     assert full.shape == (2,)
     np.testing.assert_allclose(full, half, rtol=1e-5)
+    member = tuple((w_[0], b_[0]) for w_, b_ in params)
+    by_hand = np.sum(
+        likelihoods.gaussian_nll(network.forward(member, x[:4], "relu"), y[:4])
+    )
+    np.testing.assert_allclose(full[0], by_hand, rtol=1e-5)
+
+
+def test_init_state_is_adams_initial_state_without_compiling():
+    params, *_ = _tiny_problem(n_members=3)
+    state = training.init_state(params)
+    reference = jax.vmap(training.make_optimizer(1.0).init)(params)
+    leaves, ref_leaves = (
+        jax.tree_util.tree_leaves(state.opt_state),
+        jax.tree_util.tree_leaves(reference),
+    )
+    assert jax.tree_util.tree_structure(
+        state.opt_state
+    ) == jax.tree_util.tree_structure(reference)
+    for leaf, ref in zip(leaves, ref_leaves):
+        assert leaf.shape == ref.shape and leaf.dtype == ref.dtype
+        np.testing.assert_array_equal(leaf, ref)

@@ -23,6 +23,7 @@ QUICK = dict(
     max_iter=60,
     learning_rate_init=1e-2,
     n_iter_no_change=np.inf,
+    early_stopping=False,
     random_state=0,
 )
 
@@ -450,3 +451,32 @@ def test_regression_uncertainty_reference_values():
         [split.mean, split.aleatoric, split.epistemic, split.total],
         [[1.0], [1.0], [1.0], [2.0]],
     )
+
+
+@pytest.mark.parametrize(
+    "n_samples, batch", [(40, 32), (300, 32), (5000, 50), (20000, 200), (10**6, 200)]
+)
+def test_auto_batch_size_is_about_a_hundredth_of_the_data(n_samples, batch):
+    used, compiled = DeepEnsembleRegressor()._batch_sizes(n_samples)
+    assert used == batch
+    assert used <= compiled <= max(batch, 32)
+
+
+@pytest.mark.parametrize("steps_per_epoch, patience", [(9, 445), (100, 40), (5000, 10)])
+def test_auto_patience_counts_gradient_steps(steps_per_epoch, patience):
+    assert DeepEnsembleRegressor()._patience(steps_per_epoch) == patience
+    assert DeepEnsembleRegressor(n_iter_no_change=7)._patience(steps_per_epoch) == 7
+
+
+def test_the_defaults_stop_early_on_held_out_likelihood():
+    X, y = make_cubic(n_samples=300, random_state=1)
+    reg = DeepEnsembleRegressor(n_estimators=2, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        reg.fit(X, y)
+    # Validation curves are kept; members stopped long before the 2000-epoch cap.
+    assert reg.validation_loss_curve_.shape == reg.loss_curve_.shape
+    assert reg.n_iter_ < 2000
+    assert reg.score(X, y) > 0.97  # the noise caps R^2 at about 0.985
+    aleatoric = np.sqrt(np.median(reg.predict_uncertainty(X).aleatoric))
+    assert 2.0 < aleatoric < 4.5  # the noise is 3

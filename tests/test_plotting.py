@@ -14,7 +14,13 @@ from skdeepens.plotting import (
     RegressionUncertaintyDisplay,
 )
 
-SMALL = dict(n_estimators=2, max_iter=30, n_iter_no_change=np.inf, random_state=0)
+SMALL = dict(
+    n_estimators=2,
+    max_iter=30,
+    n_iter_no_change=np.inf,
+    early_stopping=False,
+    random_state=0,
+)
 
 
 @pytest.fixture(scope="module")

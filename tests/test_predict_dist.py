@@ -13,6 +13,7 @@ QUICK = dict(
     max_iter=60,
     learning_rate_init=1e-2,
     n_iter_no_change=np.inf,
+    early_stopping=False,
     random_state=0,
 )
 

@@ -29,6 +29,7 @@ for row, m in enumerate([1, 5]):
             learning_rate_init=1e-2,
             max_iter=200,
             n_iter_no_change=np.inf,
+            early_stopping=False,
             adversarial_epsilon=eps,
             random_state=0,
         ).fit(X, y)

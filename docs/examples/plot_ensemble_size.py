@@ -26,6 +26,7 @@ for col, m in enumerate(sizes):
         learning_rate_init=1e-2,
         max_iter=200,
         n_iter_no_change=np.inf,
+        early_stopping=False,
         random_state=0,
     ).fit(X, y)
     disp = RegressionUncertaintyDisplay.from_estimator(

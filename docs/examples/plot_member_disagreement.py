@@ -23,6 +23,7 @@ clf = DeepEnsembleClassifier(
     learning_rate_init=1e-2,
     max_iter=100,
     n_iter_no_change=np.inf,
+    early_stopping=False,
     random_state=0,
 ).fit(X, y)
 

@@ -20,6 +20,7 @@ reg = DeepEnsembleRegressor(
     learning_rate_init=1e-2,
     max_iter=200,
     n_iter_no_change=np.inf,
+    early_stopping=False,
     random_state=0,
 ).fit(X, y)
 

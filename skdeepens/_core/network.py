@@ -5,10 +5,9 @@ stacks its members' parameters along a new leading axis, so that ``jax.vmap``
 applies every member at once.
 """
 
-from functools import partial
-
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 # Hidden-layer nonlinearities, under scikit-learn's MLP names.
 ACTIVATIONS = {
@@ -95,7 +94,39 @@ def weight_sq_norm(params):
     return sum(jnp.sum(jnp.square(w)) for w, _ in params)
 
 
-@partial(jax.jit, static_argnames=("activation",))
+# NumPy twins of ACTIVATIONS, for prediction on the host.
+NUMPY_ACTIVATIONS = {
+    "relu": lambda z: np.maximum(z, 0.0),
+    "tanh": np.tanh,
+    # The tanh form of the sigmoid cannot overflow for large |z|.
+    "logistic": lambda z: 0.5 * (1.0 + np.tanh(0.5 * z)),
+    "identity": lambda z: z,
+}
+
+
 def predict_ensemble(stacked_params, x, activation):
-    """Compiled :func:`forward_ensemble`, for prediction."""
-    return forward_ensemble(stacked_params, x, activation)
+    """Every member's outputs, computed in float64 with NumPy.
+
+    The same network as :func:`forward_ensemble`, evaluated on the host for
+    prediction: a row's output then depends on that row alone (not on which
+    other rows share its batch, as float32 kernels of different shapes would
+    have it), no program is compiled for new row counts, and a single row costs
+    microseconds rather than a dispatch.
+
+    Parameters
+    ----------
+    stacked_params : tuple of (weights, bias)
+        Parameters with a leading member axis, as NumPy arrays.
+    x : ndarray of shape (n_samples, n_features)
+    activation : str
+
+    Returns
+    -------
+    out : ndarray of shape (n_members, n_samples, n_outputs), float64
+    """
+    hidden = NUMPY_ACTIVATIONS[activation]
+    *hidden_layers, (w_out, b_out) = stacked_params
+    h = np.asarray(x, dtype=np.float64)[None]
+    for w, b in hidden_layers:
+        h = hidden(h @ w.astype(np.float64) + b.astype(np.float64)[:, None, :])
+    return h @ w_out.astype(np.float64) + b_out.astype(np.float64)[:, None, :]

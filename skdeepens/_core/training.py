@@ -21,6 +21,7 @@ from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 import optax
 
 from .adversarial import fgsm
@@ -75,14 +76,16 @@ def make_optimizer(learning_rate):
     return optax.adam(learning_rate)
 
 
-@jax.jit
 def init_state(stacked_params):
     """Fresh Adam states for stacked member parameters.
 
-    Adam's state does not depend on the learning rate, so one placeholder
-    rate builds it; the real rate is applied in each step.
+    Adam starts from zeros (moments and step count), so the state is built
+    from its shapes alone (``jax.eval_shape``): nothing is compiled per
+    ensemble size. Adam's state does not depend on the learning rate, so one
+    placeholder rate describes it; the real rate is applied in each step.
     """
-    opt_state = jax.vmap(make_optimizer(1.0).init)(stacked_params)
+    shapes = jax.eval_shape(jax.vmap(make_optimizer(1.0).init), stacked_params)
+    opt_state = jax.tree_util.tree_map(lambda s: np.zeros(s.shape, s.dtype), shapes)
     return TrainState(stacked_params, opt_state)
 
 
@@ -189,14 +192,19 @@ def train_chunk(state, xs, ys, ws, step_valid, active, hyper, config):
 
 
 @partial(jax.jit, static_argnames=("loss", "activation"))
-def evaluate_loss(stacked_params, x, y, w, loss, activation):
-    """Each member's weighted mean loss on one data set (no penalty, no FGSM).
+def weighted_loss_sum(stacked_params, x, y, w, loss, activation):
+    """Each member's sum of weighted per-sample losses (no penalty, no FGSM).
+
+    The caller feeds fixed-size chunks and divides by the total weight, so a
+    validation set of any size reuses one compiled program.
 
     Returns
     -------
-    losses : array of shape (n_members,)
+    sums : array of shape (n_members,)
     """
-    config = TrainConfig(loss, activation, False)
-    return jax.vmap(_weighted_mean_loss, in_axes=(0, None, None, None, None))(
-        stacked_params, x, y, w, config
-    )
+
+    def member_sum(params):
+        per_sample = LOSSES[loss](forward(params, x, activation), y)
+        return jnp.sum(w * per_sample)
+
+    return jax.vmap(member_sum)(stacked_params)
