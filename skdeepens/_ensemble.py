@@ -32,7 +32,7 @@ from ._mixture import (
 )
 
 # Steps per compiled call. A constant, so that the compiled program's shapes do
-# not depend on the number of rows; steps past the end of an epoch are skipped.
+# not depend on the number of rows; steps past the end of an epoch are not run.
 _STEPS_PER_CALL = 32
 # batch_size="auto": about n / 100 rows, between 32 and 200. Small data sets get
 # small batches, hence enough gradient steps per epoch to learn in few epochs;
@@ -356,7 +356,6 @@ class _BaseDeepEnsemble(BaseEstimator):
             padding = index < 0
             index[padding] = 0
             batch_weights = np.where(padding, np.float32(0.0), weights[index])
-            step_valid = np.arange(n_calls * _STEPS_PER_CALL) < n_batches
 
             chunk_losses = []
             for call in range(n_calls):
@@ -366,7 +365,7 @@ class _BaseDeepEnsemble(BaseEstimator):
                     X[index[steps]],
                     T[index[steps]],
                     batch_weights[steps],
-                    step_valid[steps],
+                    np.int32(min(_STEPS_PER_CALL, n_batches - call * _STEPS_PER_CALL)),
                     active,
                     hyper,
                     config,

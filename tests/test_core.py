@@ -121,9 +121,11 @@ CONFIG = training.TrainConfig("gaussian_nll", "relu", False)
 
 
 def _run(params, xs, ys, ws, valid, active, hyper, config=CONFIG):
+    """Run the chunk's leading steps marked valid (a prefix, as in an epoch)."""
     state = training.init_state(jax.tree_util.tree_map(jnp.asarray, params))
+    n_steps = np.int32(np.sum(valid))
     state, losses = training.train_chunk(
-        state, xs, ys, ws, valid, active, hyper, config
+        state, xs, ys, ws, n_steps, active, hyper, config
     )
     return jax.tree_util.tree_map(np.asarray, state.params), np.asarray(losses)
 
@@ -140,7 +142,7 @@ def test_train_chunk_lowers_the_loss_and_freezes_inactive_members():
         np.testing.assert_array_equal(w_new[1], w_old[1])
 
 
-def test_skipped_steps_and_zero_weights_change_nothing():
+def test_steps_past_the_count_and_zero_weights_change_nothing():
     params, xs, ys, ws, hyper = _tiny_problem()
     valid = np.array([True, True, False, False])
     ref, ref_losses = _run(

@@ -7,9 +7,9 @@ Design, from what was measured on 2-core CPUs (PERFORMANCE.md):
 * The data order is drawn on the host and the batches are gathered there: a
   ``jax.random.permutation`` on XLA-CPU is a sort and cost most of an epoch.
 * Every shape the program sees is independent of the number of training rows: a
-  call always runs ``steps_per_call`` steps of ``batch_size`` rows, and
-  short batches, the end of an epoch and members that have stopped are masked
-  (zero sample weights, a skipped step, a frozen member). Cross-validation folds,
+  call receives ``steps_per_call`` batches of ``batch_size`` rows and a traced
+  count of those to run; short batches and members that have stopped are
+  masked (zero sample weights, a frozen member). Cross-validation folds,
   refits and clones therefore reuse one compilation.
 * Everything that can change between fits without changing the program
   (learning rate, L2 penalty, adversarial step, total sample weight) is a traced
@@ -86,7 +86,9 @@ def init_state(stacked_params):
     """
     shapes = jax.eval_shape(jax.vmap(make_optimizer(1.0).init), stacked_params)
     opt_state = jax.tree_util.tree_map(lambda s: np.zeros(s.shape, s.dtype), shapes)
-    return TrainState(stacked_params, opt_state)
+    # On the device from the start: the first compiled call then sees the same
+    # argument types as every later one (one jit cache entry, not two).
+    return jax.device_put(TrainState(stacked_params, opt_state))
 
 
 def _weighted_mean_loss(params, x, y, w, config):
@@ -125,7 +127,7 @@ def _select_members(active, new_tree, old_tree):
     return jax.tree_util.tree_map(select, new_tree, old_tree)
 
 
-def _train_chunk(state, xs, ys, ws, step_valid, active, hyper, config):
+def _train_chunk(state, xs, ys, ws, n_steps, active, hyper, config):
     optimizer = make_optimizer(hyper.learning_rate)
     grad_fn = jax.value_and_grad(member_objective)
 
@@ -136,44 +138,39 @@ def _train_chunk(state, xs, ys, ws, step_valid, active, hyper, config):
 
     all_members_update = jax.vmap(member_update)
 
-    def step(state, batch):
-        x, y, w, valid = batch
+    def step(i, carry):
+        state, losses = carry
+        params, opt_state, loss = all_members_update(
+            state.params, state.opt_state, xs[i], ys[i], ws[i]
+        )
+        new_state = _select_members(active, TrainState(params, opt_state), state)
+        return new_state, losses.at[i].set(loss)
 
-        def run(state):
-            params, opt_state, loss = all_members_update(
-                state.params, state.opt_state, x, y, w
-            )
-            new_state = TrainState(params, opt_state)
-            return _select_members(active, new_state, state), loss
-
-        def skip(state):
-            return state, jnp.zeros(active.shape, dtype=xs.dtype)
-
-        # The predicate is shared by all members (padding steps at the end of an
-        # epoch), so this is a real branch, not a select that computes both.
-        return jax.lax.cond(valid, run, skip, state)
-
-    return jax.lax.scan(step, state, (xs, ys, ws, step_valid))
+    # The trip count is traced: steps past the end of an epoch are never run,
+    # and the chunk's shapes stay independent of the number of rows.
+    losses = jnp.zeros((xs.shape[0], active.shape[0]), dtype=xs.dtype)
+    return jax.lax.fori_loop(0, n_steps, step, (state, losses))
 
 
 _train_chunk_jit = jax.jit(_train_chunk, static_argnames=("config",), donate_argnums=0)
 
 
-def train_chunk(state, xs, ys, ws, step_valid, active, hyper, config):
+def train_chunk(state, xs, ys, ws, n_steps, active, hyper, config):
     """Run a fixed number of optimiser steps for all members.
 
     Parameters
     ----------
     state : TrainState
         Stacked parameters and optimiser states (donated: do not reuse).
-    xs : array of shape (n_steps, n_members, batch_size, n_features)
+    xs : array of shape (steps_per_call, n_members, batch_size, n_features)
         Each step's batch of inputs for each member.
-    ys : array of shape (n_steps, n_members, batch_size, n_targets)
+    ys : array of shape (steps_per_call, n_members, batch_size, n_targets)
         The matching targets (one-hot for classification).
-    ws : array of shape (n_steps, n_members, batch_size)
+    ws : array of shape (steps_per_call, n_members, batch_size)
         Sample weights; zero for padding rows.
-    step_valid : bool array of shape (n_steps,)
-        False for padding steps, which are skipped.
+    n_steps : int
+        How many of the steps to run (a traced value); the rest of the chunk is
+        padding, never executed.
     active : bool array of shape (n_members,)
         False for members that have stopped training; they stay unchanged.
     hyper : Hyperparams
@@ -185,10 +182,10 @@ def train_chunk(state, xs, ys, ws, step_valid, active, hyper, config):
     -------
     state : TrainState
         The updated state.
-    losses : array of shape (n_steps, n_members)
-        Each member's objective on each step's batch (zero on skipped steps).
+    losses : array of shape (steps_per_call, n_members)
+        Each member's objective on each step's batch (zero past ``n_steps``).
     """
-    return _train_chunk_jit(state, xs, ys, ws, step_valid, active, hyper, config)
+    return _train_chunk_jit(state, xs, ys, ws, n_steps, active, hyper, config)
 
 
 @partial(jax.jit, static_argnames=("loss", "activation"))
