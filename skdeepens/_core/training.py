@@ -3,7 +3,7 @@
 Design, from what was measured on 2-core CPUs (PERFORMANCE.md):
 
 * Members are stacked and updated together with ``jax.vmap``; mini-batches run
-  inside ``jax.lax.scan``, so one Python call executes many optimiser steps.
+  inside ``jax.lax.fori_loop``, so one Python call executes many optimiser steps.
 * The data order is drawn on the host and the batches are gathered there: a
   ``jax.random.permutation`` on XLA-CPU is a sort and cost most of an epoch.
 * Every shape the program sees is independent of the number of training rows: a
