@@ -307,7 +307,7 @@ class _BaseDeepEnsemble(BaseEstimator):
         compiled = min(requested, _next_power_of_two(n_samples))
         return used, compiled
 
-    def _hyperparams(self, n_features, weight_total):
+    def _hyperparams(self, weight_total):
         eps = self.adversarial_epsilon or 0.0
         # eps is a fraction of each feature's range in the original units; the
         # network sees standardised inputs, so the step is range / scale there.
@@ -321,7 +321,7 @@ class _BaseDeepEnsemble(BaseEstimator):
 
     def _train(self, init_params, rngs, X, T, weights, validation):
         """The epoch loop: compiled steps, per-member stopping, loss curves."""
-        n_members, (n_samples, n_features) = len(rngs), X.shape
+        n_members, n_samples = len(rngs), X.shape[0]
         used, width = self._batch_sizes(n_samples)
         n_batches = -(-n_samples // used)
         n_calls = -(-n_batches // _STEPS_PER_CALL)
@@ -330,7 +330,7 @@ class _BaseDeepEnsemble(BaseEstimator):
             activation=self.activation,
             adversarial=bool(self.adversarial_epsilon),
         )
-        hyper = self._hyperparams(n_features, float(weights.sum()))
+        hyper = self._hyperparams(float(weights.sum()))
         state = training.init_state(init_params)
 
         fixed_schedule = self.n_iter_no_change == np.inf
