@@ -9,6 +9,7 @@ estimator and hand-built members in the tests.
 import numbers
 
 import numpy as np
+from scipy import special
 from sklearn.utils import Bunch, check_random_state
 
 # Variance of one member's predictive distribution given its scale parameter.
@@ -143,224 +144,31 @@ def classification_uncertainty(member_proba):
     return Bunch(proba=proba, total=total, aleatoric=aleatoric, epistemic=epistemic)
 
 
-# ---------------------------------------------------------------------------
-# Special functions, in NumPy alone (scipy is not a runtime dependency).
-# ---------------------------------------------------------------------------
-
-# W. J. Cody's rational Chebyshev approximations of erf and erfc ("Rational
-# Chebyshev approximations for the error function", Math. Comp. 23, 1969; the
-# CALERF routine of SPECFUN, ACM TOMS 715). Relative error about 1e-16 in
-# float64 on three intervals: |x| <= 0.46875 (erf directly), 0.46875 < |x| <= 4
-# and |x| > 4 (erfc as exp(-x**2) times a rational function, so the far tail
-# keeps full relative precision instead of being 1 minus something close to 1).
-_ERF_A = (
-    3.16112374387056560e00,
-    1.13864154151050156e02,
-    3.77485237685302021e02,
-    3.20937758913846947e03,
-    1.85777706184603153e-1,
-)
-_ERF_B = (
-    2.36012909523441209e01,
-    2.44024637934444173e02,
-    1.28261652607737228e03,
-    2.84423683343917062e03,
-)
-_ERFC_C = (
-    5.64188496988670089e-1,
-    8.88314979438837594e00,
-    6.61191906371416295e01,
-    2.98635138197400131e02,
-    8.81952221241769090e02,
-    1.71204761263407058e03,
-    2.05107837782607147e03,
-    1.23033935479799725e03,
-    2.15311535474403846e-8,
-)
-_ERFC_D = (
-    1.57449261107098347e01,
-    1.17693950891312499e02,
-    5.37181101862009858e02,
-    1.62138957456669019e03,
-    3.29079923573345963e03,
-    4.36261909014324716e03,
-    3.43936767414372164e03,
-    1.23033935480374942e03,
-)
-_ERFC_P = (
-    3.05326634961232344e-1,
-    3.60344899949804439e-1,
-    1.25781726111229246e-1,
-    1.60837851487422766e-2,
-    6.58749161529837803e-4,
-    1.63153871373020978e-2,
-)
-_ERFC_Q = (
-    2.56852019228982242e00,
-    1.87295284992346047e00,
-    5.27905102951428412e-1,
-    6.05183413124413191e-2,
-    2.33520497626869185e-3,
-)
-_INV_SQRT_PI = 0.56418958354775628695
-_ERF_THRESHOLD = 0.46875
-# erfc(x) is below the smallest subnormal double from x ~ 27.3 on.
-_ERFC_UNDERFLOW = 27.5
+# Special functions come from scipy.special, already a dependency of
+# scikit-learn: ndtr and ndtri keep full relative precision far in the tails.
 _LOG_SQRT_2PI = 0.5 * np.log(2.0 * np.pi)
 _SQRT_HALF = np.sqrt(0.5)
 
 
-def _erf_small(x):
-    """erf(x) for |x| <= 0.46875 (Cody's first interval)."""
-    x2 = x * x
-    num = _ERF_A[4] * x2
-    den = x2
-    for i in range(3):
-        num = (num + _ERF_A[i]) * x2
-        den = (den + _ERF_B[i]) * x2
-    return x * (num + _ERF_A[3]) / (den + _ERF_B[3])
-
-
-def _exp_minus_square(y):
-    # exp(-y*y) as exp(-t*t) * exp(-(y-t)*(y+t)) with t = y truncated to 1/16:
-    # t*t is exact, so the rounding of y*y is not amplified by the exponential
-    # (Cody's device; it matters for the relative accuracy of the far tail).
-    t = np.trunc(y * 16.0) / 16.0
-    return np.exp(-t * t) * np.exp(-(y - t) * (y + t))
-
-
-def _erfc_large(y):
-    """erfc(y) for y > 0.46875 (Cody's second and third intervals)."""
-    out = np.zeros_like(y)
-    mid = y <= 4.0
-    far = (y > 4.0) & (y < _ERFC_UNDERFLOW)
-    if np.any(mid):
-        ym = y[mid]
-        num = _ERFC_C[8] * ym
-        den = ym
-        for i in range(7):
-            num = (num + _ERFC_C[i]) * ym
-            den = (den + _ERFC_D[i]) * ym
-        out[mid] = _exp_minus_square(ym) * (num + _ERFC_C[7]) / (den + _ERFC_D[7])
-    if np.any(far):
-        yf = y[far]
-        z = 1.0 / (yf * yf)
-        num = _ERFC_P[5] * z
-        den = z
-        for i in range(4):
-            num = (num + _ERFC_P[i]) * z
-            den = (den + _ERFC_Q[i]) * z
-        ratio = z * (num + _ERFC_P[4]) / (den + _ERFC_Q[4])
-        out[far] = _exp_minus_square(yf) * (_INV_SQRT_PI - ratio) / yf
-    return out
-
-
-def _erfc(x):
-    """Complementary error function, vectorised; NaN in, NaN out."""
-    x = np.asarray(x, dtype=np.float64)
-    out = np.full(x.shape, np.nan)
-    ax = np.abs(x)
-    small = ax <= _ERF_THRESHOLD
-    large = ax > _ERF_THRESHOLD
-    out[small] = 1.0 - _erf_small(x[small])
-    tail = _erfc_large(ax[large])
-    out[large] = np.where(x[large] < 0, 2.0 - tail, tail)
-    return out
-
-
-def _erf(x):
-    """Error function, vectorised; NaN in, NaN out."""
-    x = np.asarray(x, dtype=np.float64)
-    out = np.full(x.shape, np.nan)
-    ax = np.abs(x)
-    small = ax <= _ERF_THRESHOLD
-    large = ax > _ERF_THRESHOLD
-    out[small] = _erf_small(x[small])
-    out[large] = np.sign(x[large]) * (1.0 - _erfc_large(ax[large]))
-    return out
-
-
 def _norm_sf(z):
     """Standard normal survival function ``1 - Phi(z)``, accurate in the tail."""
-    return 0.5 * _erfc(z * _SQRT_HALF)
-
-
-# Acklam's rational approximation of the normal quantile (relative error below
-# 1.2e-9), refined below by one Halley step on the Cody cdf to full precision.
-_ACKLAM_A = (
-    -3.969683028665376e01,
-    2.209460984245205e02,
-    -2.759285104469687e02,
-    1.383577518672690e02,
-    -3.066479806614716e01,
-    2.506628277459239e00,
-)
-_ACKLAM_B = (
-    -5.447609879822406e01,
-    1.615858368580409e02,
-    -1.556989798598866e02,
-    6.680131188771972e01,
-    -1.328068155288572e01,
-)
-_ACKLAM_C = (
-    -7.784894002430293e-03,
-    -3.223964580411365e-01,
-    -2.400758277161838e00,
-    -2.549732539343734e00,
-    4.374664141464968e00,
-    2.938163982698783e00,
-)
-_ACKLAM_D = (
-    7.784695709041462e-03,
-    3.224671290700398e-01,
-    2.445134137142996e00,
-    3.754408661907416e00,
-)
-
-
-def _polyval(coefficients, x):
-    out = np.full_like(x, coefficients[0])
-    for c in coefficients[1:]:
-        out = out * x + c
-    return out
+    return special.ndtr(-z)
 
 
 def _norm_ppf_lower(p):
     """Standard normal quantile for lower-tail probabilities ``0 < p <= 0.5``.
 
-    Working on the lower tail only (the caller flips the sign for upper
-    quantiles, passing ``1 - q``, which is exact for ``q >= 0.5``) keeps the
-    full relative precision of ``p`` however far in the tail it is.
+    The caller flips the sign for upper quantiles, passing ``1 - q``, which is
+    exact for ``q >= 0.5``, so the full relative precision of ``p`` is kept
+    however far in the tail it is.
     """
-    x = np.empty_like(p)
-    tail = p < 0.02425
-    r = np.sqrt(-2.0 * np.log(p[tail]))
-    x[tail] = _polyval(_ACKLAM_C, r) / _polyval((*_ACKLAM_D, 1.0), r)
-    q = p[~tail] - 0.5
-    r = q * q
-    x[~tail] = _polyval(_ACKLAM_A, r) * q / _polyval((*_ACKLAM_B, 1.0), r)
-    # Halley step: u = (Phi(x) - p) / phi(x), written as a ratio to p times
-    # exp(log p - log phi(x)) so that neither factor overflows for tiny p.
-    error = _norm_sf(-x) - p
-    u = (error / p) * np.exp(np.log(p) + _LOG_SQRT_2PI + 0.5 * x * x)
-    return x - u / (1.0 + 0.5 * x * u)
+    return special.ndtri(p)
 
 
 def _laplace_sf(z):
     """Standard Laplace survival function."""
     half_tail = 0.5 * np.exp(-np.abs(z))
     return np.where(z > 0, half_tail, 1.0 - half_tail)
-
-
-def _logsumexp(a, axis=0):
-    """``log(sum(exp(a)))`` along ``axis``: -inf when every term is -inf."""
-    peak = np.max(a, axis=axis)
-    finite = np.isfinite(peak)
-    shift = np.where(finite, peak, 0.0)
-    total = np.sum(np.exp(a - np.expand_dims(shift, axis)), axis=axis)
-    with np.errstate(divide="ignore"):
-        out = np.log(total) + shift
-    return np.where(finite, out, peak)
 
 
 # ---------------------------------------------------------------------------
@@ -564,7 +372,7 @@ class MixtureDistribution:
                 member = -0.5 * z * z - np.log(scale) - _LOG_SQRT_2PI
             else:
                 member = -np.abs(z) - np.log(2.0 * scale)
-        return _logsumexp(member, axis=0) - np.log(self.n_members)
+        return special.logsumexp(member, axis=0) - np.log(self.n_members)
 
     def _member_sf(self, z):
         return _norm_sf(z) if self.family == "gaussian" else _laplace_sf(z)

@@ -21,6 +21,7 @@ import math
 import numbers
 
 import numpy as np
+from scipy import special
 from sklearn.utils.validation import (
     check_array,
     check_consistent_length,
@@ -31,7 +32,6 @@ from ._mixture import (
     _LOG_SQRT_2PI,
     _SQRT_HALF,
     MixtureDistribution,
-    _erf,
 )
 
 __all__ = [
@@ -265,7 +265,7 @@ def _abs_normal_mean(m, s):
     w = m / s
     with np.errstate(over="ignore"):  # exp(-inf) = 0 is the right limit
         density_term = _SQRT_2_OVER_PI * np.exp(-0.5 * w * w)
-    return s * density_term + m * _erf(w * _SQRT_HALF)
+    return s * density_term + m * special.erf(w * _SQRT_HALF)
 
 
 def _abs_laplace_difference_mean(d, a, c):
