@@ -421,3 +421,31 @@ def peak_rss_mb():
     import resource
 
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def grid_search_compiles(estimator, X, y, grid, counter, cv=5):
+    """Wall time and compilations of a cold, then a warm, GridSearchCV.
+
+    Returns ``{"cold": [...], "warm": [...]}``, each ``[wall s, new trainer jit
+    cache entries, XLA compiles, compile s, trace s]``; run it in a fresh process
+    (``run_python``) so that "cold" starts with empty caches.
+    """
+    from sklearn.model_selection import GridSearchCV
+
+    from skdeepens._core import training
+
+    out = {}
+    for run in ("cold", "warm"):
+        mark, size = counter.snapshot(), training._train_chunk_jit._cache_size()
+        start = time.perf_counter()
+        GridSearchCV(estimator, grid, cv=cv).fit(X, y)
+        wall = time.perf_counter() - start
+        n, secs, front = counter.since(mark)
+        out[run] = [
+            wall,
+            training._train_chunk_jit._cache_size() - size,
+            n,
+            secs,
+            front,
+        ]
+    return out

@@ -190,24 +190,14 @@ def section_flops(args, X, warm_fit):
 
 _GRID_CODE = """
 import json, time, numpy as np
-from _common import CompileCounter, make_spirals_data
+from _common import CompileCounter, make_spirals_data, grid_search_compiles
 counter = CompileCounter()
-from sklearn.model_selection import GridSearchCV
 from skdeepens import DeepEnsembleClassifier
-from skdeepens._core import training
 X, y = make_spirals_data(700)
 grid = {"n_estimators": [1, 3, 5], "adversarial_epsilon": [0, 0.01]}
 est = DeepEnsembleClassifier(hidden_layer_sizes=(64, 64), batch_size=100,
     max_iter=EPOCHS, n_iter_no_change=np.inf, early_stopping=False, random_state=0)
-out = {}
-for run in ("cold", "warm"):
-    mark, size = counter.snapshot(), training._train_chunk_jit._cache_size()
-    t = time.perf_counter()
-    GridSearchCV(est, grid, cv=5).fit(X, y)
-    wall = time.perf_counter() - t
-    n, secs, front = counter.since(mark)
-    out[run] = [wall, training._train_chunk_jit._cache_size() - size, n, secs, front]
-print(json.dumps(out))
+print(json.dumps(grid_search_compiles(est, X, y, grid, counter)))
 """
 
 

@@ -365,25 +365,15 @@ def section_memory(args):
 
 _GRID_CODE = """
 import json, time, numpy as np
-from _common import CompileCounter, make_reference
+from _common import CompileCounter, make_reference, grid_search_compiles
 counter = CompileCounter()
-from sklearn.model_selection import GridSearchCV
 from skdeepens import DeepEnsembleRegressor
-from skdeepens._core import training
 X, y = make_reference(2000)
 grid = {"n_estimators": [1, 3, 5], "adversarial_epsilon": [0, 0.01]}
 est = DeepEnsembleRegressor(hidden_layer_sizes=(50,), learning_rate_init=1e-2,
     batch_size=100, max_iter=EPOCHS, n_iter_no_change=np.inf, early_stopping=False,
     random_state=0)
-out = {}
-for run in ("cold", "warm"):
-    mark, size = counter.snapshot(), training._train_chunk_jit._cache_size()
-    t = time.perf_counter()
-    GridSearchCV(est, grid, cv=5).fit(X, y)
-    wall = time.perf_counter() - t
-    n, secs, front = counter.since(mark)
-    out[run] = [wall, training._train_chunk_jit._cache_size() - size, n, secs, front]
-print(json.dumps(out))
+print(json.dumps(grid_search_compiles(est, X, y, grid, counter)))
 """
 
 
