@@ -436,14 +436,14 @@ def grid_search_compiles(estimator, X, y, grid, counter, cv=5):
 
     out = {}
     for run in ("cold", "warm"):
-        mark, size = counter.snapshot(), training._train_chunk_jit._cache_size()
+        mark, size = counter.snapshot(), training.trainer_cache_size()
         start = time.perf_counter()
         GridSearchCV(estimator, grid, cv=cv).fit(X, y)
         wall = time.perf_counter() - start
         n, secs, front = counter.since(mark)
         out[run] = [
             wall,
-            training._train_chunk_jit._cache_size() - size,
+            training.trainer_cache_size() - size,
             n,
             secs,
             front,

@@ -156,10 +156,10 @@ steps = [("first fit", lambda: est.fit(X, y)),
     ("predict_proba 1000", lambda: est.predict_proba(X[:1000])),
     ("predict_uncertainty 1", lambda: est.predict_uncertainty(X[:1]))]
 for name, fn in steps:
-    mark, size = counter.snapshot(), training._train_chunk_jit._cache_size()
+    mark, size = counter.snapshot(), training.trainer_cache_size()
     t = time.perf_counter(); fn(); wall = time.perf_counter() - t
     n, secs, front = counter.since(mark)
-    out[name] = [wall, n, secs, front, training._train_chunk_jit._cache_size() - size]
+    out[name] = [wall, n, secs, front, training.trainer_cache_size() - size]
 print(json.dumps(out))
 """
 

@@ -299,7 +299,7 @@ def test_brier_loss_trains_and_is_the_multiclass_brier_score(blobs, blobs_ensemb
     # The Brier score lies in [0, 2] (plus a tiny penalty) and goes down.
     assert np.all(curve < 2.01) and np.all(curve[-1] < 0.5 * curve[0])
     # The monitored validation loss is the Brier score of the kept members.
-    _, val = clf._validation_split(len(X), y)
+    _, val = clf._validation_split(np.ones(len(X)), y)
     member_proba = _member_proba_by_hand(clf, X[val])
     brier = np.sum((member_proba - np.eye(3)[y[val]]) ** 2, axis=-1).mean(axis=1)
     np.testing.assert_allclose(
@@ -338,7 +338,7 @@ def test_early_stopping_keeps_each_members_best_validation_log_loss(blobs):
     assert curve.shape == clf.loss_curve_.shape
     assert clf.n_iter_ < 500
     # The stratified split keeps every class on both sides.
-    train, val = clf._validation_split(len(X), y)
+    train, val = clf._validation_split(np.ones(len(X)), y)
     assert len(val) == 27 and set(y[val]) == {0, 1, 2}
     assert not set(train) & set(val)
     member_proba = _member_proba_by_hand(clf, X[val])

@@ -3,6 +3,7 @@
 import jax
 import jax.numpy as jnp
 import numpy as np
+import optax
 import pytest
 from scipy import stats
 
@@ -99,7 +100,7 @@ def test_forward_ensemble_applies_each_member():
         )
 
 
-def _tiny_problem(n_members=2, n_steps=4, batch=8, seed=0):
+def _tiny_problem(n_members=2, batch=8, seed=0):
     rng = np.random.RandomState(seed)
     params = tuple(
         (
@@ -108,65 +109,38 @@ def _tiny_problem(n_members=2, n_steps=4, batch=8, seed=0):
         )
         for i, o in network.layer_shapes(2, (8,), 2)
     )
-    xs = rng.normal(size=(n_steps, n_members, batch, 2)).astype(np.float32)
-    ys = rng.normal(size=(n_steps, n_members, batch, 1)).astype(np.float32)
-    ws = np.ones((n_steps, n_members, batch), np.float32)
-    hyper = training.Hyperparams(
-        np.float32(1e-2), np.float32(0.0), np.float32(32.0), np.zeros(2, np.float32)
+    x = rng.normal(size=(batch, 2)).astype(np.float32)
+    y = rng.normal(size=(batch, 1)).astype(np.float32)
+    w = np.ones(batch, np.float32)
+    return params, x, y, w, hyperparams()
+
+
+def hyperparams(**overrides):
+    """Trainer settings of a constant schedule that never stops, for tests."""
+    values = dict(
+        alpha=np.float32(0.0),
+        weight_total=np.float32(32.0),
+        adversarial_step=np.zeros(2, np.float32),
+        beta=np.float32(0.0),
+        tol=np.float32(0.0),
+        patience=np.float32(np.inf),
+        decay_patience=np.float32(np.inf),
+        decay_factor=np.float32(5.0),
+        max_decays=np.int32(0),
+        batch_rows=np.int32(0),
+        n_rows=np.int32(0),
+        n_validation_rows=np.int32(0),
     )
-    return params, xs, ys, ws, hyper
+    values.update(overrides)
+    return training.Hyperparams(**values)
 
 
-CONFIG = training.TrainConfig("gaussian_nll", "relu", False)
-
-
-def _run(params, xs, ys, ws, valid, active, hyper, config=CONFIG):
-    """Run the chunk's leading steps marked valid (a prefix, as in an epoch)."""
-    state = training.init_state(jax.tree_util.tree_map(jnp.asarray, params))
-    n_steps = np.int32(np.sum(valid))
-    state, losses = training.train_chunk(
-        state, xs, ys, ws, n_steps, active, hyper, config
-    )
-    return jax.tree_util.tree_map(np.asarray, state.params), np.asarray(losses)
-
-
-def test_train_chunk_lowers_the_loss_and_freezes_inactive_members():
-    params, xs, ys, ws, hyper = _tiny_problem()
-    xs, ys = np.repeat(xs[:1], 4, 0), np.repeat(ys[:1], 4, 0)  # same batch each step
-    new, losses = _run(
-        params, xs, ys, ws, np.ones(4, bool), np.array([True, False]), hyper
-    )
-    assert losses[-1, 0] < losses[0, 0]
-    for (w_new, _), (w_old, _) in zip(new, params):
-        assert not np.allclose(w_new[0], w_old[0])
-        np.testing.assert_array_equal(w_new[1], w_old[1])
-
-
-def test_steps_past_the_count_and_zero_weights_change_nothing():
-    params, xs, ys, ws, hyper = _tiny_problem()
-    valid = np.array([True, True, False, False])
-    ref, ref_losses = _run(
-        params, xs[:2], ys[:2], ws[:2], valid[:2], np.ones(2, bool), hyper
-    )
-    new, losses = _run(params, xs, ys, ws, valid, np.ones(2, bool), hyper)
-    for (w1, _), (w2, _) in zip(ref, new):
-        np.testing.assert_array_equal(w1, w2)
-    np.testing.assert_array_equal(losses[2:], 0.0)
-    # Padding rows (weight 0) with garbage inputs do not move the parameters.
-    padded_x = np.concatenate([xs, 1e3 * np.ones_like(xs)], axis=2)
-    padded_y = np.concatenate([ys, np.ones_like(ys)], axis=2)
-    padded_w = np.concatenate([ws, np.zeros_like(ws)], axis=2)
-    padded, _ = _run(
-        params, padded_x, padded_y, padded_w, valid, np.ones(2, bool), hyper
-    )
-    for (w1, _), (w2, _) in zip(new, padded):
-        np.testing.assert_allclose(w1, w2, rtol=1e-5, atol=1e-6)
+CONFIG = training.TrainConfig("gaussian_nll", "relu", False, False)
 
 
 def test_adversarial_objective_averages_clean_and_perturbed_losses():
-    params, xs, ys, ws, hyper = _tiny_problem()
-    member = tuple((w[0], b[0]) for w, b in params)
-    x, y, w = xs[0, 0], ys[0, 0], ws[0, 0]
+    params, x, y, w, hyper = _tiny_problem()
+    member = tuple((w_[0], b[0]) for w_, b in params)
     step = np.full(2, 0.1, np.float32)
     hyper = hyper._replace(adversarial_step=step)
     clean = training.member_objective(member, x, y, w, hyper, CONFIG)
@@ -183,57 +157,208 @@ def test_adversarial_objective_averages_clean_and_perturbed_losses():
 
 
 def test_penalty_is_divided_by_the_total_weight():
-    params, xs, ys, ws, hyper = _tiny_problem()
-    member = tuple((w[0], b[0]) for w, b in params)
-    args = (member, xs[0, 0], ys[0, 0], ws[0, 0])
-    base = training.member_objective(*args, hyper, CONFIG)
+    params, x, y, w, hyper = _tiny_problem()
+    member = tuple((w_[0], b[0]) for w_, b in params)
+    base = training.member_objective(member, x, y, w, hyper, CONFIG)
     penalised = training.member_objective(
-        *args, hyper._replace(alpha=np.float32(2.0)), CONFIG
+        member, x, y, w, hyper._replace(alpha=np.float32(2.0)), CONFIG
     )
-    expected = 0.5 * 2.0 * sum(float(np.sum(w**2)) for w, _ in member) / 32.0
+    expected = 0.5 * 2.0 * sum(float(np.sum(w_**2)) for w_, _ in member) / 32.0
     np.testing.assert_allclose(penalised - base, expected, rtol=1e-4)
 
 
+def test_beta_nll_weights_by_the_detached_variance():
+    mu, sigma, y = 0.3, 2.0, 1.5
+    out = jnp.array([[mu, _raw_scale(sigma)]], jnp.float32)
+    target = jnp.array([[y]], jnp.float32)
+    plain = likelihoods.gaussian_nll(out, target)
+    np.testing.assert_allclose(likelihoods.gaussian_nll(out, target, beta=0.0), plain)
+    np.testing.assert_allclose(
+        likelihoods.gaussian_nll(out, target, beta=0.5), sigma * plain, rtol=1e-5
+    )
+    # beta = 1: the mean's gradient is the squared error's, (mu - y), whatever
+    # the predicted variance (Seitzer et al., 2022, eq. 6).
+    grad = jax.grad(lambda o: likelihoods.gaussian_nll(o, target, beta=1.0)[0])(out)
+    np.testing.assert_allclose(grad[0, 0], mu - y, rtol=1e-5)
+    laplace = jax.grad(lambda o: likelihoods.laplace_nll(o, target, beta=0.5)[0])(out)
+    b = sigma
+    np.testing.assert_allclose(laplace[0, 0], -np.sqrt(2.0) * b / b, rtol=1e-5)
+
+
+def _fit(params, x, y, w, *, hyper=None, validation=None, orders=None, **kwargs):
+    """fit_ensemble with a fixed data order (identity unless given)."""
+    n_members, n = params[0][0].shape[0], len(x)
+    if orders is None:
+
+        def orders(n_epochs):
+            return np.broadcast_to(np.arange(n), (n_epochs, n_members, n))
+
+    settings = dict(learning_rate=1e-2, batch_size=n, max_epochs=20)
+    settings.update(kwargs)
+    return training.fit_ensemble(
+        params,
+        (x, y, w),
+        validation,
+        orders,
+        hyper=hyper if hyper is not None else hyperparams(),
+        config=CONFIG,
+        **settings,
+    )
+
+
+def test_one_full_batch_epoch_is_one_adam_step():
+    params, x, y, w, hyper = _tiny_problem(n_members=1)
+    hyper = hyper._replace(alpha=np.float32(0.5))
+    result = _fit(params, x, y, w, hyper=hyper, max_epochs=1, learning_rate=0.05)
+    member = tuple((w_[0], b[0]) for w_, b in params)
+    hyper_full = hyper._replace(weight_total=np.float32(32.0))
+    grads = jax.grad(training.member_objective)(member, x, y, w, hyper_full, CONFIG)
+    adam = optax.adam(0.05)
+    updates, _ = adam.update(grads, adam.init(member), member)
+    expected = optax.apply_updates(member, updates)
+    for (w_fit, b_fit), (w_ref, b_ref) in zip(result.params, expected):
+        np.testing.assert_allclose(w_fit[0], w_ref, rtol=1e-5, atol=1e-7)
+        np.testing.assert_allclose(b_fit[0], b_ref, rtol=1e-5, atol=1e-7)
+    assert result.loss_curve.shape == (1, 1)
+
+
+def test_members_train_independently_of_each_other():
+    params, x, y, w, _ = _tiny_problem(n_members=3, batch=40)
+    rng = np.random.default_rng(0)
+    orders = [rng.permuted(np.tile(np.arange(40), (512, 1)), axis=1) for _ in range(3)]
+
+    def draw(members):
+        drawn = {"epochs": 0}
+
+        def draw_orders(n_epochs):
+            start = drawn["epochs"]
+            drawn["epochs"] += n_epochs
+            return np.stack([orders[m][start : start + n_epochs] for m in members], 1)
+
+        return draw_orders
+
+    full = _fit(params, x, y, w, orders=draw([0, 1, 2]), batch_size=8, max_epochs=30)
+    alone = _fit(
+        tuple((w_[2:], b[2:]) for w_, b in params),
+        x, y, w, orders=draw([2]), batch_size=8, max_epochs=30,
+    )  # fmt: skip
+    for (w_full, _), (w_alone, _) in zip(full.params, alone.params):
+        np.testing.assert_allclose(w_full[2], w_alone[0], rtol=1e-5, atol=1e-6)
+    assert full.loss_curve[-1].max() < full.loss_curve[0].min()
+
+
+def test_zero_weight_rows_change_nothing():
+    params, x, y, w, hyper = _tiny_problem()
+    ref = _fit(params, x, y, w, max_epochs=5)
+    garbage_x = np.concatenate([x, np.full_like(x, 1e3)])
+    garbage_y = np.concatenate([y, np.full_like(y, -1e3)])
+    zero_w = np.concatenate([w, np.zeros_like(w)])
+    padded = _fit(params, garbage_x, garbage_y, zero_w, max_epochs=5)
+    for (w1, _), (w2, _) in zip(ref.params, padded.params):
+        np.testing.assert_allclose(w1, w2, rtol=1e-5, atol=1e-6)
+
+
+def test_batches_cover_each_epoch_in_order_with_a_short_last_batch():
+    # 10 rows in batches of 4: steps of 4, 4 and 2 rows. The epoch loss is the
+    # weighted mean of the three batch losses, not a plain mean of the steps.
+    params, x, y, w, hyper = _tiny_problem(n_members=1, batch=10)
+    result = _fit(params, x, y, w, max_epochs=1, batch_size=4, learning_rate=1e-9)
+    member = tuple((w_[0], b[0]) for w_, b in params)
+    per_sample = likelihoods.gaussian_nll(network.forward(member, x, "relu"), y)
+    np.testing.assert_allclose(result.loss_curve[0, 0], np.mean(per_sample), rtol=1e-4)
+
+
+def test_early_stopping_keeps_the_best_snapshot_and_stops_after_patience():
+    params, x, y, w, _ = _tiny_problem(n_members=2, batch=16)
+    rng = np.random.RandomState(1)
+    x_val = rng.normal(size=(9, 2)).astype(np.float32)
+    y_val = (5 + rng.normal(size=(9, 1))).astype(np.float32)  # overfitting is easy
+    val = (x_val, y_val, np.ones(9, np.float32))
+    hyper = hyperparams(patience=np.float32(3), tol=np.float32(0.0))
+    result = _fit(params, x, y, w, validation=val, hyper=hyper, max_epochs=500)
+    curve = result.validation_curve
+    assert np.all(result.converged)
+    for m in range(2):
+        ran = np.isfinite(curve[:, m]).sum()
+        best = int(np.nanargmin(curve[:, m]))
+        # Stopped after patience + 1 epochs without improvement on the best.
+        assert ran == best + 1 + 4
+        member = tuple((w_[m : m + 1], b[m : m + 1]) for w_, b in result.params)
+        again = training.dataset_loss(
+            member, *(jnp.asarray(a) for a in val), 9, "gaussian_nll", "relu"
+        )
+        np.testing.assert_allclose(again[0], curve[best, m], rtol=1e-5)
+
+
+def test_adaptive_schedule_divides_the_rate_then_stops():
+    params, x, y, w, _ = _tiny_problem(n_members=2, batch=16)
+    hyper = hyperparams(
+        patience=np.float32(2),
+        decay_patience=np.float32(2),
+        max_decays=np.int32(3),
+        tol=np.float32(10.0),  # every epoch counts as a stall
+    )
+    result = _fit(params, x, y, w, hyper=hyper, max_epochs=100, learning_rate=0.1)
+    lr = result.learning_rate_curve[:, 0]
+    lr = lr[np.isfinite(lr)]
+    # The first epoch improves on the initial infinity; then three stalls of
+    # 3 epochs divide the rate, and a fourth stops the member.
+    np.testing.assert_allclose(
+        np.unique(lr)[::-1], [0.1, 0.02, 0.004, 0.0008], rtol=1e-5
+    )
+    assert len(lr) == 1 + 4 * 3 and result.converged.all()
+
+
+def test_a_non_finite_fit_is_reported_with_its_epoch():
+    params, x, y, w, hyper = _tiny_problem(n_members=2)
+    y = y.copy()
+    y[0] = np.inf
+    result = _fit(params, x, y, w, max_epochs=5)
+    np.testing.assert_array_equal(result.diverged_epoch, [1, 1])
+
+
 def test_hyperparameters_are_traced_not_compiled_in():
-    params, xs, ys, ws, hyper = _tiny_problem(seed=3)
-    _run(params, xs, ys, ws, np.ones(4, bool), np.ones(2, bool), hyper)
-    before = training._train_chunk_jit._cache_size()
-    other = training.Hyperparams(
-        np.float32(0.5), np.float32(3.0), np.float32(7.0), np.ones(2, np.float32)
+    params, x, y, w, hyper = _tiny_problem(seed=3)
+    _fit(params, x, y, w, max_epochs=2, batch_size=8)
+    before = training.trainer_cache_size()
+    other = hyperparams(
+        alpha=np.float32(3.0),
+        weight_total=np.float32(7.0),
+        beta=np.float32(0.5),
+        tol=np.float32(1e-2),
+        patience=np.float32(4),
+        decay_patience=np.float32(1),
+        max_decays=np.int32(2),
     )
-    _run(params, xs, ys, ws, np.ones(4, bool), np.ones(2, bool), other)
-    assert training._train_chunk_jit._cache_size() == before
+    _fit(
+        params, x[:5], y[:5], w[:5],
+        hyper=other, max_epochs=3, learning_rate=0.3, batch_size=8,
+    )  # fmt: skip
+    assert training.trainer_cache_size() == before
 
 
-def test_weighted_loss_sum_per_member_ignores_zero_weights():
-    params, xs, ys, ws, _ = _tiny_problem()
-    x, y = xs[0, 0], ys[0, 0]
-    w = np.ones(8, np.float32)
-    w[4:] = 0
-    full = training.weighted_loss_sum(params, x, y, w, "gaussian_nll", "relu")
-    half = training.weighted_loss_sum(
-        params, x[:4], y[:4], w[:4], "gaussian_nll", "relu"
-    )
-    assert full.shape == (2,)
-    np.testing.assert_allclose(full, half, rtol=1e-5)
-    member = tuple((w_[0], b_[0]) for w_, b_ in params)
-    by_hand = np.sum(
-        likelihoods.gaussian_nll(network.forward(member, x[:4], "relu"), y[:4])
-    )
-    np.testing.assert_allclose(full[0], by_hand, rtol=1e-5)
+def test_dataset_loss_visits_real_rows_only_in_chunks():
+    params, *_ = _tiny_problem()
+    rng = np.random.RandomState(0)
+    n, padded = 2500, 3072  # three chunks of 1024, the last one partly padding
+    x = rng.normal(size=(padded, 2)).astype(np.float32)
+    y = rng.normal(size=(padded, 1)).astype(np.float32)
+    w = rng.uniform(0.5, 2, size=padded).astype(np.float32)
+    w[n:] = 0.0
+    x[n:] = np.nan  # padding is never read into the result
+    loss = training.dataset_loss(params, x, y, w, n, "gaussian_nll", "relu")
+    member = tuple((w_[1], b[1]) for w_, b in params)
+    by_hand = likelihoods.gaussian_nll(network.forward(member, x[:n], "relu"), y[:n])
+    expected = np.sum(w[:n] * np.asarray(by_hand)) / np.sum(w[:n])
+    assert loss.shape == (2,)
+    np.testing.assert_allclose(loss[1], expected, rtol=1e-4)
 
 
-def test_init_state_is_adams_initial_state_without_compiling():
-    params, *_ = _tiny_problem(n_members=3)
-    state = training.init_state(params)
-    reference = jax.vmap(training.make_optimizer(1.0).init)(params)
-    leaves, ref_leaves = (
-        jax.tree_util.tree_leaves(state.opt_state),
-        jax.tree_util.tree_leaves(reference),
-    )
-    assert jax.tree_util.tree_structure(
-        state.opt_state
-    ) == jax.tree_util.tree_structure(reference)
-    for leaf, ref in zip(leaves, ref_leaves):
-        assert leaf.shape == ref.shape and leaf.dtype == ref.dtype
-        np.testing.assert_array_equal(leaf, ref)
+def test_compiled_programs_are_released_past_the_limit(monkeypatch):
+    params, x, y, w, hyper = _tiny_problem()
+    _fit(params, x, y, w, max_epochs=1)
+    assert training.trainer_cache_size() >= 1
+    monkeypatch.setattr(training, "MAX_COMPILED_PROGRAMS", 0)
+    # The next fit clears JAX's caches first, then compiles its own program.
+    _fit(params, x, y, w, max_epochs=1)
+    assert training.trainer_cache_size() == 1

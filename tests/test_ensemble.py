@@ -337,7 +337,7 @@ def test_early_stopping_keeps_each_members_best_validation_parameters(cubic):
     assert reg.n_iter_ < 500
     # The kept members score, on the validation rows, the best loss each saw.
     # The curve is in standardised units: NLL(original) = NLL(std) + log(scale).
-    _, val = reg._validation_split(len(X), None)
+    _, val = reg._validation_split(np.ones(len(X)), None)
     loc, scale = _members_by_hand(reg, X[val])
     nll = 0.5 * np.log(2 * np.pi) + np.log(scale) + (y[val] - loc) ** 2 / (2 * scale**2)
     kept = nll.mean(axis=1) - np.log(reg._target_scale[0])
@@ -434,12 +434,12 @@ def test_clones_and_refits_reuse_the_compiled_program(cubic):
 
     X, y = cubic
     reg = DeepEnsembleRegressor(**QUICK).fit(X, y)
-    compiled = training._train_chunk_jit._cache_size()
+    compiled = training.trainer_cache_size()
     clone(reg).fit(X[:30], y[:30])  # fewer rows: same shapes after padding
     clone(reg).set_params(
         adversarial_epsilon=None, learning_rate_init=0.05, alpha=1.0
     ).fit(X[5:], y[5:] * 2)
-    assert training._train_chunk_jit._cache_size() == compiled
+    assert training.trainer_cache_size() == compiled
 
 
 def test_regression_uncertainty_reference_values():
@@ -454,12 +454,11 @@ def test_regression_uncertainty_reference_values():
 
 
 @pytest.mark.parametrize(
-    "n_samples, batch", [(40, 32), (300, 32), (5000, 50), (20000, 200), (10**6, 200)]
+    "n_samples, batch",
+    [(40, 32), (300, 32), (5000, 64), (12000, 128), (20000, 256), (10**6, 256)],
 )
 def test_auto_batch_size_is_about_a_hundredth_of_the_data(n_samples, batch):
-    used, compiled = DeepEnsembleRegressor()._batch_sizes(n_samples)
-    assert used == batch
-    assert used <= compiled <= max(batch, 32)
+    assert DeepEnsembleRegressor()._batch_size(n_samples) == batch
 
 
 @pytest.mark.parametrize("steps_per_epoch, patience", [(9, 445), (100, 40), (5000, 10)])

@@ -1,35 +1,64 @@
-"""The compiled trainer: every member of the ensemble in one XLA program.
+"""The compiled trainer: the whole fit of every member, on the device.
 
-Design, from what was measured on 2-core CPUs (PERFORMANCE.md):
+The trainer's contract lives here, whole: how the data are laid out on the
+device, how batches are cut from each member's data order, the epoch losses,
+the validation loss, each member's best-parameter snapshot, its patience
+counter, its learning-rate schedule and its stop flag. The estimator
+(:mod:`skdeepens._ensemble`) only validates, standardises, draws each member's
+randomness and decides what warns and what raises.
 
-* Members are stacked and updated together with ``jax.vmap``; mini-batches run
-  inside ``jax.lax.fori_loop``, so one Python call executes many optimiser steps.
-* The data order is drawn on the host and the batches are gathered there: a
-  ``jax.random.permutation`` on XLA-CPU is a sort and cost most of an epoch.
-* Every shape the program sees is independent of the number of training rows: a
-  call receives ``steps_per_call`` batches of ``batch_size`` rows and a traced
-  count of those to run; short batches and members that have stopped are
-  masked (zero sample weights, a frozen member). Cross-validation folds,
-  refits and clones therefore reuse one compilation.
-* Everything that can change between fits without changing the program
-  (learning rate, L2 penalty, adversarial step, total sample weight) is a traced
-  argument; only the loss, the activation and whether FGSM is on are static.
+Design:
+
+* The data go to the device once per fit. Each call of the compiled program
+  runs several epochs (enough that a call holds at least
+  ``_TARGET_STEPS_PER_CALL`` optimiser steps), so a small data set makes a few
+  calls rather than thousands; batches are gathered on the device from the
+  members' data orders.
+* The data orders are drawn on the host by a callable the estimator passes in
+  (a NumPy permutation is far cheaper than ``jax.random.permutation``, which is
+  a sort on XLA-CPU), several epochs at a time. ``_core`` draws no random
+  numbers itself.
+* Members are stacked and updated together with ``jax.vmap``. On several local
+  devices the member axis is sharded over them (padded with frozen members),
+  with nothing asked of the user.
+* The shapes the program sees depend on the number of rows only through a
+  power-of-two bucket, so cross-validation folds, refits and clones reuse one
+  compilation. Everything that can change between fits without changing the
+  program (learning rate, penalty, adversarial step, beta, stopping and
+  schedule settings) is traced; only the loss, the activation, FGSM on or off
+  and whether there is a validation set are static.
 """
 
-from functools import partial
 from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
+from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from .adversarial import fgsm
-from .likelihoods import LOSSES
+from .likelihoods import LOSSES, SCALE_LOSSES
 from .network import forward, weight_sq_norm
 
-# Guards divisions by a batch's total sample weight when every row is padding.
+# Guards divisions by a total sample weight when every row is padding.
 _TINY = 1e-12
+# A compiled call runs whole epochs until it holds at least this many steps:
+# enough that the per-call host work (drawing orders, one dispatch, reading the
+# curves back) is small next to the steps, few enough that ``verbose`` output
+# and ``max_iter`` stay responsive.
+_TARGET_STEPS_PER_CALL = 1024
+# Largest number of epochs in one call (bounds the host-drawn order array).
+_MAX_EPOCHS_PER_CALL = 256
+# Rows per chunk of a full pass (validation loss, initial loss): bounds the
+# memory of the hidden activations whatever the data size. The device arrays
+# hold at least this many rows, so every data set up to it shares one program.
+_EVAL_CHUNK = 1024
+# Each compiled program keeps about 4 MB and 80 memory mappings until released.
+# Past this many programs of the trainer, JAX's caches are cleared (the next fit
+# of each configuration compiles again), so that a long-running process that
+# fits many shapes or configurations stays bounded.
+MAX_COMPILED_PROGRAMS = 32
 
 
 class TrainConfig(NamedTuple):
@@ -38,6 +67,7 @@ class TrainConfig(NamedTuple):
     loss: str
     activation: str
     adversarial: bool
+    has_validation: bool
 
 
 class Hyperparams(NamedTuple):
@@ -45,163 +75,580 @@ class Hyperparams(NamedTuple):
 
     Attributes
     ----------
-    learning_rate : scalar
-        Adam's step size.
     alpha : scalar
         Strength of the L2 penalty ``0.5 * alpha * ||W||**2``.
     weight_total : scalar
-        Total sample weight of the training set. The penalty is divided by it,
+        Total sample weight of the training rows. The penalty is divided by it,
         so that the objective is the penalised mean loss of the whole data set
         (a maximum a posteriori objective with sample weights as counts).
     adversarial_step : array of shape (n_features,)
         FGSM step per (standardised) feature; ignored unless the config says
         adversarial.
+    beta : scalar
+        beta-NLL exponent (Seitzer et al., 2022): each sample's NLL is weighted
+        by ``stop_gradient(variance) ** beta``; 0 is the plain NLL. Ignored by
+        losses without a scale.
+    tol : scalar
+        Minimal improvement of the monitored loss that resets a member's count
+        of epochs without improvement.
+    patience : scalar
+        Epochs without improvement, at a member's smallest learning rate, after
+        which it stops (``inf``: never).
+    decay_patience : scalar
+        Epochs without improvement after which a member's learning rate is
+        divided by ``decay_factor``, while it may still be reduced.
+    decay_factor : scalar
+        Divisor of the learning rate at each reduction.
+    max_decays : scalar int
+        Reductions of the learning rate allowed per member (0: a constant rate).
+    batch_rows : scalar int
+        Rows per batch; the compiled batch width may be larger (padding).
+    n_rows : scalar int
+        Number of training rows (the rest of the padded arrays is padding).
+    n_validation_rows : scalar int
+        Number of validation rows.
     """
 
-    learning_rate: jax.Array
     alpha: jax.Array
     weight_total: jax.Array
     adversarial_step: jax.Array
+    beta: jax.Array
+    tol: jax.Array
+    patience: jax.Array
+    decay_patience: jax.Array
+    decay_factor: jax.Array
+    max_decays: jax.Array
+    batch_rows: jax.Array
+    n_rows: jax.Array
+    n_validation_rows: jax.Array
+
+
+class Data(NamedTuple):
+    """Training and validation rows on the device, padded with zero weights."""
+
+    x: jax.Array
+    t: jax.Array
+    w: jax.Array
+    x_val: jax.Array
+    t_val: jax.Array
+    w_val: jax.Array
 
 
 class TrainState(NamedTuple):
-    """Stacked parameters and Adam states of all members."""
+    """Everything a fit carries from epoch to epoch, stacked over members."""
 
     params: tuple
     opt_state: optax.OptState
+    best_params: tuple
+    learning_rate: jax.Array
+    best_loss: jax.Array
+    no_improvement: jax.Array
+    n_decays: jax.Array
+    active: jax.Array
+    converged: jax.Array
+    diverged: jax.Array
+    initial_loss: jax.Array
 
 
-def make_optimizer(learning_rate):
-    """Adam, the optimiser of the paper and of scikit-learn's MLP default."""
-    return optax.adam(learning_rate)
+class FitResult(NamedTuple):
+    """What the trainer hands back to the estimator, as NumPy.
 
-
-def init_state(stacked_params):
-    """Fresh Adam states for stacked member parameters.
-
-    Adam starts from zeros (moments and step count), so the state is built
-    from its shapes alone (``jax.eval_shape``): nothing is compiled per
-    ensemble size. Adam's state does not depend on the learning rate, so one
-    placeholder rate describes it; the real rate is applied in each step.
+    Attributes
+    ----------
+    params : tuple of (ndarray, ndarray)
+        Each member's final parameters: its best validation snapshot when
+        there is a validation set, else its last parameters.
+    loss_curve : ndarray of shape (n_epochs, n_members)
+        Each member's mean training objective per epoch; NaN after it stopped.
+    validation_curve : ndarray of shape (n_epochs, n_members) or None
+        Each member's validation loss per epoch.
+    learning_rate_curve : ndarray of shape (n_epochs, n_members)
+        Each member's learning rate during each epoch; NaN after it stopped.
+    converged : ndarray of shape (n_members,), bool
+        Whether the member met the stopping rule (rather than ``max_epochs``).
+    diverged_epoch : ndarray of shape (n_members,), int
+        The first epoch (1-based) with a non-finite loss or parameter, or 0.
+    initial_loss : ndarray of shape (n_members,)
+        The monitored loss of the initial parameters.
+    best_loss : ndarray of shape (n_members,)
+        The best monitored loss reached.
     """
-    shapes = jax.eval_shape(jax.vmap(make_optimizer(1.0).init), stacked_params)
-    opt_state = jax.tree_util.tree_map(lambda s: np.zeros(s.shape, s.dtype), shapes)
-    # On the device from the start: the first compiled call then sees the same
-    # argument types as every later one (one jit cache entry, not two).
-    return jax.device_put(TrainState(stacked_params, opt_state))
+
+    params: tuple
+    loss_curve: np.ndarray
+    validation_curve: np.ndarray
+    learning_rate_curve: np.ndarray
+    converged: np.ndarray
+    diverged_epoch: np.ndarray
+    initial_loss: np.ndarray
+    best_loss: np.ndarray
 
 
-def _weighted_mean_loss(params, x, y, w, config):
-    per_sample = LOSSES[config.loss](forward(params, x, config.activation), y)
+# The optimiser is Adam, the paper's and scikit-learn's MLP default. Its update
+# is scaled by each member's own learning rate outside optax, so the rate is a
+# per-member traced value that a schedule can change without recompiling.
+_ADAM = optax.scale_by_adam()
+
+
+def _per_sample_loss(out, t, hyper, config):
+    if config.loss in SCALE_LOSSES:
+        return LOSSES[config.loss](out, t, beta=hyper.beta)
+    return LOSSES[config.loss](out, t)
+
+
+def _weighted_mean(per_sample, w):
     return jnp.sum(w * per_sample) / jnp.maximum(jnp.sum(w), _TINY)
 
 
-def member_objective(params, x, y, w, hyper, config):
+def member_objective(params, x, t, w, hyper, config):
     """One member's penalised training objective on one batch.
 
     With ``config.adversarial`` the data term is the average of the loss on the
     clean batch and on its FGSM perturbation (Lakshminarayanan et al., 2017,
     algorithm 1).
     """
-    data_loss = _weighted_mean_loss(params, x, y, w, config)
+
+    def per_sample(inputs):
+        return _per_sample_loss(
+            forward(params, inputs, config.activation), t, hyper, config
+        )
+
+    data_loss = _weighted_mean(per_sample(x), w)
     if config.adversarial:
-        loss_fn = LOSSES[config.loss]
-
-        def per_sample(inputs):
-            return loss_fn(forward(params, inputs, config.activation), y)
-
         x_adv = fgsm(per_sample, x, hyper.adversarial_step)
-        adv_loss = _weighted_mean_loss(params, x_adv, y, w, config)
-        data_loss = 0.5 * (data_loss + adv_loss)
+        data_loss = 0.5 * (data_loss + _weighted_mean(per_sample(x_adv), w))
     penalty = 0.5 * hyper.alpha * weight_sq_norm(params) / hyper.weight_total
     return data_loss + penalty
 
 
-def _select_members(active, new_tree, old_tree):
-    """Take ``new`` for active members and keep ``old`` for the others."""
+def _select_members(mask, new_tree, old_tree):
+    """Take ``new`` for members where ``mask`` holds and keep ``old`` elsewhere."""
 
     def select(new, old):
-        mask = jnp.reshape(active, active.shape + (1,) * (new.ndim - 1))
-        return jnp.where(mask, new, old)
+        return jnp.where(
+            jnp.reshape(mask, mask.shape + (1,) * (new.ndim - 1)), new, old
+        )
 
     return jax.tree_util.tree_map(select, new_tree, old_tree)
 
 
-def _train_chunk(state, xs, ys, ws, n_steps, active, hyper, config):
-    optimizer = make_optimizer(hyper.learning_rate)
+def dataset_loss(stacked_params, x, t, w, n_rows, loss, activation):
+    """Each member's weighted mean loss over the first ``n_rows`` rows.
+
+    No penalty and no FGSM: the quantity early stopping monitors. The rows are
+    visited in chunks of ``_EVAL_CHUNK`` (``x`` holds a multiple of that many
+    rows), so memory stays bounded whatever the data size, and the traced
+    number of chunks visits the real rows only, not the padding.
+
+    Returns
+    -------
+    loss : array of shape (n_members,)
+    """
+    chunk = min(_EVAL_CHUNK, x.shape[0])
+    n_chunks = (n_rows + chunk - 1) // chunk
+
+    def member_sum(params, xc, tc, wc):
+        per_sample = LOSSES[loss](forward(params, xc, activation), tc)
+        # Padding rows of the last chunk count for nothing, whatever they hold.
+        return jnp.sum(jnp.where(wc > 0, wc * per_sample, 0.0))
+
+    def body(i, total):
+        rows = (i * chunk, chunk)
+        xc = jax.lax.dynamic_slice_in_dim(x, *rows)
+        tc = jax.lax.dynamic_slice_in_dim(t, *rows)
+        wc = jax.lax.dynamic_slice_in_dim(w, *rows)
+        sums = jax.vmap(member_sum, in_axes=(0, None, None, None))(
+            stacked_params, xc, tc, wc
+        )
+        return total + sums
+
+    n_members = jax.tree_util.tree_leaves(stacked_params)[0].shape[0]
+    total = jax.lax.fori_loop(0, n_chunks, body, jnp.zeros(n_members, x.dtype))
+    return total / jnp.maximum(jnp.sum(w), _TINY)
+
+
+def _monitored_set(data, hyper, config):
+    if config.has_validation:
+        return data.x_val, data.t_val, data.w_val, hyper.n_validation_rows
+    return data.x, data.t, data.w, hyper.n_rows
+
+
+def _run_epochs(state, data, orders, n_epochs, hyper, config):
+    """Run up to ``n_epochs`` epochs of every active member (the compiled program).
+
+    ``orders`` has shape (max_epochs_per_call, n_members, padded_rows + width):
+    each epoch's data order of each member, a permutation of the ``n_rows``
+    training rows followed by filler. Batch ``i`` of an epoch is the slice
+    ``[i * batch_rows, i * batch_rows + width)`` of the order, its slots past
+    ``batch_rows`` or past ``n_rows`` masked out by a zero weight.
+    """
+    n_members = state.active.shape[0]
+    width = orders.shape[2] - data.x.shape[0]
+    steps_per_epoch = (hyper.n_rows + hyper.batch_rows - 1) // hyper.batch_rows
+    slot = jnp.arange(width)
     grad_fn = jax.value_and_grad(member_objective)
 
-    def member_update(params, opt_state, x, y, w):
-        loss, grads = grad_fn(params, x, y, w, hyper, config)
-        updates, opt_state = optimizer.update(grads, opt_state, params)
-        return optax.apply_updates(params, updates), opt_state, loss
+    def member_update(params, opt_state, lr, x, t, w):
+        loss, grads = grad_fn(params, x, t, w, hyper, config)
+        direction, opt_state = _ADAM.update(grads, opt_state, params)
+        params = jax.tree_util.tree_map(lambda p, d: p - lr * d, params, direction)
+        return params, opt_state, loss
 
     all_members_update = jax.vmap(member_update)
 
-    def step(i, carry):
-        state, losses = carry
+    def step(i, carry, order):
+        state, loss_sum, weight_sum = carry
+        start = i * hyper.batch_rows
+        rows = jax.lax.dynamic_slice_in_dim(order, start, width, axis=1)
+        valid = (slot < hyper.batch_rows) & (start + slot < hyper.n_rows)
+        w = data.w[rows] * valid[None, :]
         params, opt_state, loss = all_members_update(
-            state.params, state.opt_state, xs[i], ys[i], ws[i]
+            state.params,
+            state.opt_state,
+            state.learning_rate,
+            data.x[rows],
+            data.t[rows],
+            w,
         )
-        new_state = _select_members(active, TrainState(params, opt_state), state)
-        return new_state, losses.at[i].set(loss)
+        params, opt_state = _select_members(
+            state.active, (params, opt_state), (state.params, state.opt_state)
+        )
+        batch_weight = jnp.sum(w, axis=1)
+        state = state._replace(params=params, opt_state=opt_state)
+        return state, loss_sum + loss * batch_weight, weight_sum + batch_weight
 
-    # The trip count is traced: steps past the end of an epoch are never run,
-    # and the chunk's shapes stay independent of the number of rows.
-    losses = jnp.zeros((xs.shape[0], active.shape[0]), dtype=xs.dtype)
-    return jax.lax.fori_loop(0, n_steps, step, (state, losses))
+    def epoch(carry):
+        e, state, curves = carry
+        zeros = jnp.zeros(n_members, data.x.dtype)
+        order = orders[e]  # outside the step loop: sliced once per epoch
+        state, loss_sum, weight_sum = jax.lax.fori_loop(
+            0,
+            steps_per_epoch,
+            lambda i, c: step(i, c, order),
+            (state, zeros, zeros),
+        )
+        epoch_loss = loss_sum / jnp.maximum(weight_sum, _TINY)
+        if config.has_validation:
+            monitored = dataset_loss(
+                state.params,
+                *_monitored_set(data, hyper, config),
+                config.loss,
+                config.activation,
+            )
+        else:
+            monitored = epoch_loss
+        finite_params = jnp.all(
+            jnp.stack(
+                [
+                    jnp.all(jnp.isfinite(leaf), axis=tuple(range(1, leaf.ndim)))
+                    for leaf in jax.tree_util.tree_leaves(state.params)
+                ]
+            ),
+            axis=0,
+        )
+        diverged = state.active & ~(
+            jnp.isfinite(epoch_loss) & jnp.isfinite(monitored) & finite_params
+        )
+        active = state.active & ~diverged
+
+        # The best snapshot and scikit-learn's MLP stopping rule, applied to
+        # each member on its own so that it trains identically whatever the
+        # other members do.
+        improved = active & (monitored < state.best_loss)
+        best_params = state.best_params
+        if config.has_validation:
+            best_params = _select_members(improved, state.params, best_params)
+        stalled = monitored > state.best_loss - hyper.tol
+        no_improvement = jnp.where(
+            active,
+            jnp.where(stalled, state.no_improvement + 1, 0),
+            state.no_improvement,
+        )
+        best_loss = jnp.where(
+            active, jnp.minimum(state.best_loss, monitored), state.best_loss
+        )
+        # The adaptive schedule: a stall of decay_patience epochs divides the
+        # rate while reductions remain; a stall of patience epochs at the
+        # smallest rate stops the member.
+        can_decay = state.n_decays < hyper.max_decays
+        decay = active & can_decay & (no_improvement > hyper.decay_patience)
+        stop = active & ~can_decay & (no_improvement > hyper.patience)
+        learning_rate = jnp.where(
+            decay, state.learning_rate / hyper.decay_factor, state.learning_rate
+        )
+
+        loss_curve, val_curve, lr_curve = curves
+        curves = (
+            loss_curve.at[e].set(jnp.where(state.active, epoch_loss, jnp.nan)),
+            val_curve.at[e].set(jnp.where(state.active, monitored, jnp.nan)),
+            lr_curve.at[e].set(jnp.where(state.active, state.learning_rate, jnp.nan)),
+        )
+        state = state._replace(
+            best_params=best_params,
+            learning_rate=learning_rate,
+            best_loss=best_loss,
+            no_improvement=jnp.where(decay, 0, no_improvement),
+            n_decays=state.n_decays + decay,
+            active=active & ~stop,
+            converged=state.converged | stop,
+            diverged=state.diverged | diverged,
+        )
+        return e + 1, state, curves
+
+    def keep_going(carry):
+        e, state, _ = carry
+        return (e < n_epochs) & jnp.any(state.active)
+
+    max_epochs = orders.shape[0]
+    nan_curve = jnp.full((max_epochs, n_members), jnp.nan, data.x.dtype)
+    n_run, state, curves = jax.lax.while_loop(
+        keep_going, epoch, (jnp.int32(0), state, (nan_curve,) * 3)
+    )
+    return state, n_run, curves
 
 
-_train_chunk_jit = jax.jit(_train_chunk, static_argnames=("config",), donate_argnums=0)
+def _initial_loss(params, data, hyper, config):
+    monitored = _monitored_set(data, hyper, config)
+    return dataset_loss(params, *monitored, config.loss, config.activation)
 
 
-def train_chunk(state, xs, ys, ws, n_steps, active, hyper, config):
-    """Run a fixed number of optimiser steps for all members.
+_run_epochs_jit = jax.jit(_run_epochs, static_argnames=("config",), donate_argnums=0)
+_initial_loss_jit = jax.jit(_initial_loss, static_argnames=("config",))
+
+
+def _next_power_of_two(n):
+    return 1 << max(int(n) - 1, 0).bit_length()
+
+
+def padded_rows(n_rows):
+    """Rows the device arrays are padded to: a power of two, at least a chunk.
+
+    Buckets of powers of two keep the number of compiled shapes small (folds of
+    similar size share one; every data set up to ``_EVAL_CHUNK`` rows shares
+    one), and they are whole chunks, as :func:`dataset_loss` needs.
+    """
+    return max(_next_power_of_two(n_rows), _EVAL_CHUNK)
+
+
+def batch_layout(n_rows, batch_size):
+    """Rows per batch, and the (padded) batch width the program is compiled for.
+
+    Rounding a small data set's width up to a power of two keeps the number of
+    compiled shapes small without padding every batch to ``batch_size`` rows.
+    """
+    used = min(batch_size, n_rows)
+    return used, min(batch_size, _next_power_of_two(n_rows))
+
+
+def epochs_per_call(steps_per_epoch):
+    """Epochs in one compiled call: at least ``_TARGET_STEPS_PER_CALL`` steps.
+
+    A power of two, so that similar data sizes share the compiled program.
+    """
+    wanted = -(-_TARGET_STEPS_PER_CALL // max(steps_per_epoch, 1))
+    return min(_next_power_of_two(wanted), _MAX_EPOCHS_PER_CALL)
+
+
+def _pad_rows(array, n_rows):
+    pad = [(0, n_rows - array.shape[0])] + [(0, 0)] * (array.ndim - 1)
+    return np.pad(array, pad)
+
+
+def _member_sharding(n_members):
+    """How to place the member axis: over every local device, or ``None``."""
+    devices = jax.local_devices()
+    if len(devices) < 2:
+        return None, n_members
+    padded = -(-n_members // len(devices)) * len(devices)
+    mesh = Mesh(np.array(devices), ("members",))
+    return mesh, padded
+
+
+def _place(tree, mesh, member_axis):
+    """Put a tree on the device(s): sharded on ``member_axis``, or replicated."""
+    if mesh is None:
+        return jax.device_put(tree)
+
+    def put(leaf):
+        spec = [None] * np.ndim(leaf)
+        if member_axis is not None:
+            spec[member_axis] = "members"
+        return jax.device_put(leaf, NamedSharding(mesh, PartitionSpec(*spec)))
+
+    return jax.tree_util.tree_map(put, tree)
+
+
+def _pad_members(tree, n_padded):
+    """Pad the leading member axis with copies of member 0 (kept frozen)."""
+
+    def pad(leaf):
+        leaf = np.asarray(leaf)
+        extra = n_padded - leaf.shape[0]
+        if extra == 0:
+            return leaf
+        return np.concatenate([leaf, np.repeat(leaf[:1], extra, axis=0)])
+
+    return jax.tree_util.tree_map(pad, tree)
+
+
+def _release_programs_if_many():
+    if (
+        _run_epochs_jit._cache_size() + _initial_loss_jit._cache_size()
+        > MAX_COMPILED_PROGRAMS
+    ):
+        jax.clear_caches()
+
+
+def fit_ensemble(
+    init_params,
+    train,
+    validation,
+    draw_orders,
+    *,
+    learning_rate,
+    hyper,
+    config,
+    batch_size,
+    max_epochs,
+    on_epochs=None,
+):
+    """Train every member from its initial parameters: the whole fit.
 
     Parameters
     ----------
-    state : TrainState
-        Stacked parameters and optimiser states (donated: do not reuse).
-    xs : array of shape (steps_per_call, n_members, batch_size, n_features)
-        Each step's batch of inputs for each member.
-    ys : array of shape (steps_per_call, n_members, batch_size, n_targets)
-        The matching targets (one-hot for classification).
-    ws : array of shape (steps_per_call, n_members, batch_size)
-        Sample weights; zero for padding rows.
-    n_steps : int
-        How many of the steps to run (a traced value); the rest of the chunk is
-        padding, never executed.
-    active : bool array of shape (n_members,)
-        False for members that have stopped training; they stay unchanged.
+    init_params : tuple of (ndarray, ndarray)
+        Stacked initial parameters, float32, leading member axis.
+    train : tuple of ndarray
+        ``(x, t, w)``: standardised inputs (n, n_features), encoded targets
+        (n, n_targets) and sample weights (n,), float32.
+    validation : tuple of ndarray or None
+        The same for the rows that monitor early stopping.
+    draw_orders : callable
+        ``draw_orders(n_epochs)`` returns an int array of shape
+        (n_epochs, n_members, n): each member's data order for each of the next
+        ``n_epochs`` epochs. Drawn on the host by the caller.
+    learning_rate : float
+        Every member's initial learning rate.
     hyper : Hyperparams
-        Traced hyperparameters.
+        Traced settings; ``batch_rows`` and ``n_rows`` are filled in here.
     config : TrainConfig
-        Static configuration.
+        Static settings (``has_validation`` is set here).
+    batch_size : int
+        Requested rows per batch.
+    max_epochs : int
+        Upper bound on the number of epochs.
+    on_epochs : callable, optional
+        Called after each compiled call with ``(first_epoch, loss_curve,
+        validation_curve)`` of the epochs it ran (for ``verbose`` output).
 
     Returns
     -------
-    state : TrainState
-        The updated state.
-    losses : array of shape (steps_per_call, n_members)
-        Each member's objective on each step's batch (zero past ``n_steps``).
+    result : FitResult
     """
-    return _train_chunk_jit(state, xs, ys, ws, n_steps, active, hyper, config)
+    x, t, w = train
+    n_members, n_rows = init_params[0][0].shape[0], x.shape[0]
+    used, width = batch_layout(n_rows, batch_size)
+    steps = -(-n_rows // used)
+    per_call = epochs_per_call(steps)
+    n_padded = padded_rows(n_rows)
+    config = config._replace(has_validation=validation is not None)
+    if validation is None:
+        # A placeholder: never read, one shape for every size.
+        validation = tuple(np.zeros_like(a[:1]) for a in (x, t, w))
+    hyper = hyper._replace(
+        batch_rows=np.int32(used),
+        n_rows=np.int32(n_rows),
+        n_validation_rows=np.int32(len(validation[0])),
+    )
+    n_val = padded_rows(len(validation[0]))
+    data = Data(
+        *(_pad_rows(a, n_padded) for a in (x, t, w)),
+        *(_pad_rows(a, n_val) for a in validation),
+    )
+
+    mesh, n_slots = _member_sharding(n_members)
+    params = _pad_members(init_params, n_slots)
+    opt_shapes = jax.eval_shape(jax.vmap(_ADAM.init), params)
+    opt_state = jax.tree_util.tree_map(lambda s: np.zeros(s.shape, s.dtype), opt_shapes)
+    real = np.arange(n_slots) < n_members
+    state = TrainState(
+        params=params,
+        opt_state=opt_state,
+        best_params=params,
+        learning_rate=np.full(n_slots, learning_rate, np.float32),
+        best_loss=np.full(n_slots, np.inf, np.float32),
+        no_improvement=np.zeros(n_slots, np.int32),
+        n_decays=np.zeros(n_slots, np.int32),
+        active=real,
+        converged=np.zeros(n_slots, bool),
+        diverged=np.zeros(n_slots, bool),
+        initial_loss=np.zeros(n_slots, np.float32),
+    )
+    state = _place(state, mesh, 0)
+    data = _place(data, mesh, None)
+    hyper = _place(hyper, mesh, None)
+    _release_programs_if_many()
+
+    # float32 matmuls at full precision: on GPUs the default may be TF32, which
+    # costs a near-noiseless data set several nats of NLL.
+    with jax.default_matmul_precision("highest"):
+        state = state._replace(
+            initial_loss=_initial_loss_jit(state.params, data, hyper, config)
+        )
+        curves = ([], [], [])
+        done = 0
+        while done < max_epochs:
+            orders = np.zeros((per_call, n_slots, n_padded + width), np.int32)
+            orders[:, :n_members, :n_rows] = draw_orders(per_call)
+            n_run = min(per_call, max_epochs - done)
+            state, ran, call_curves = _run_epochs_jit(
+                state, data, _place(orders, mesh, 1), np.int32(n_run), hyper, config
+            )
+            ran = int(ran)
+            for store, curve in zip(curves, call_curves):
+                store.append(np.asarray(curve)[:ran, :n_members])
+            if on_epochs is not None:
+                on_epochs(done, curves[0][-1], curves[1][-1])
+            done += ran
+            if ran < n_run or not np.any(np.asarray(state.active)):
+                break
+
+    def host(tree):
+        return jax.tree_util.tree_map(lambda a: np.asarray(a)[:n_members], tree)
+
+    loss_curve, val_curve, lr_curve = (np.concatenate(c) for c in curves)
+    diverged = host(state.diverged)
+    # A member's learning-rate curve is finite exactly while it trains, so a
+    # diverged member's last finite entry is the epoch that failed.
+    diverged_epoch = np.where(diverged, np.isfinite(lr_curve).sum(axis=0), 0)
+    return FitResult(
+        params=host(state.best_params if config.has_validation else state.params),
+        loss_curve=loss_curve.astype(np.float64),
+        validation_curve=val_curve.astype(np.float64)
+        if config.has_validation
+        else None,
+        learning_rate_curve=lr_curve.astype(np.float64),
+        converged=host(state.converged),
+        diverged_epoch=diverged_epoch,
+        initial_loss=host(state.initial_loss).astype(np.float64),
+        best_loss=host(state.best_loss).astype(np.float64),
+    )
 
 
-@partial(jax.jit, static_argnames=("loss", "activation"))
-def weighted_loss_sum(stacked_params, x, y, w, loss, activation):
-    """Each member's sum of weighted per-sample losses (no penalty, no FGSM).
+def trainer_cache_size():
+    """Number of trainer programs compiled in this process (and still cached)."""
+    return _run_epochs_jit._cache_size()
 
-    The caller feeds fixed-size chunks and divides by the total weight, so a
-    validation set of any size reuses one compiled program.
 
-    Returns
-    -------
-    sums : array of shape (n_members,)
-    """
-
-    def member_sum(params):
-        per_sample = LOSSES[loss](forward(params, x, activation), y)
-        return jnp.sum(w * per_sample)
-
-    return jax.vmap(member_sum)(stacked_params)
+__all__ = [
+    "MAX_COMPILED_PROGRAMS",
+    "Data",
+    "FitResult",
+    "Hyperparams",
+    "TrainConfig",
+    "TrainState",
+    "dataset_loss",
+    "fit_ensemble",
+    "member_objective",
+    "trainer_cache_size",
+]
