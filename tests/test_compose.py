@@ -1,6 +1,7 @@
 """Scorers and uncertainty methods through Pipelines, searches and target transforms."""
 
 import copy
+import pickle
 import warnings
 
 import numpy as np
@@ -248,3 +249,21 @@ def test_non_affine_target_transform_is_refused(cubic):
         neg_nll_scorer(ttr, X, y)
     with pytest.raises(TypeError, match="QuantileTransformer"):
         predict_quantiles(ttr, X)
+
+
+def test_scorer_on_a_point_loss_explains_why_there_is_no_distribution(cubic):
+    X, y = cubic
+    reg = DeepEnsembleRegressor(loss="squared_error", **QUICK)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", sklearn.exceptions.ConvergenceWarning)
+        reg.fit(X, y)
+    with pytest.raises(ValueError, match="loss='squared_error'.*no scale"):
+        neg_nll_scorer(reg, X, y)
+
+
+def test_scorers_pickle_and_keep_their_names(cubic, pipe):
+    X, y = cubic
+    for scorer in (neg_nll_scorer, neg_crps_scorer):
+        copied = pickle.loads(pickle.dumps(scorer))
+        assert repr(copied) == repr(scorer)
+        assert copied(pipe, X, y) == scorer(pipe, X, y)
