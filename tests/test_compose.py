@@ -67,7 +67,7 @@ def test_readme_search_scores_every_candidate_by_its_held_out_nll(cubic):
     X, y = cubic
     search = GridSearchCV(
         make_pipeline(
-            StandardScaler(), DeepEnsembleRegressor(random_state=0, max_iter=30)
+            StandardScaler(), DeepEnsembleRegressor(random_state=0, max_iter=10)
         ),
         {
             "deepensembleregressor__n_estimators": [1, 5],
