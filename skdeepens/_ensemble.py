@@ -29,6 +29,8 @@ from ._core.likelihoods import MIN_SCALE, SCALE_LOSSES
 from ._mixture import (
     MixtureDistribution,
     classification_uncertainty,
+    predictive_interval,
+    predictive_quantiles,
     regression_uncertainty,
 )
 
@@ -889,6 +891,50 @@ class DeepEnsembleRegressor(RegressorMixin, _BaseDeepEnsemble):
         return MixtureDistribution(
             self._shape_output(loc), self._shape_output(scale), self._family
         )
+
+    def predict_interval(self, X, coverage=0.9):
+        """Central prediction intervals of the exact predictive mixture.
+
+        The names and the meaning follow skpro: the interval of ``coverage``
+        ``c`` runs from the mixture's ``(1 - c) / 2`` quantile to its
+        ``(1 + c) / 2`` quantile (``predict_dist(X).interval(c)``).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Inputs.
+        coverage : float or array-like of shape (n_coverage,), default=0.9
+            Nominal coverages, strictly between 0 and 1.
+
+        Returns
+        -------
+        lower, upper : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            The shape of ``predict(X)``, plus a last axis of length
+            ``n_coverage`` when ``coverage`` is a sequence.
+        """
+        return predictive_interval(self.predict_dist(X), coverage)
+
+    def predict_quantiles(self, X, alpha=(0.05, 0.5, 0.95)):
+        """Quantiles of the exact predictive mixture.
+
+        As in skpro, ``alpha`` are the probabilities of the quantiles:
+        ``predict_dist(X).ppf(alpha)``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Inputs.
+        alpha : float or array-like of shape (n_alpha,), default=(0.05, 0.5, 0.95)
+            Probabilities strictly between 0 and 1.
+
+        Returns
+        -------
+        quantiles : ndarray of shape (n_samples, n_alpha) or \
+                (n_samples, n_outputs, n_alpha)
+            The quantiles, the last axis over ``alpha``; a float ``alpha``
+            drops that axis, leaving the shape of ``predict(X)``.
+        """
+        return predictive_quantiles(self.predict_dist(X), alpha)
 
 
 class DeepEnsembleClassifier(ClassifierMixin, _BaseDeepEnsemble):

@@ -563,3 +563,75 @@ class MixtureDistribution:
             ``scale = std()``.
         """
         return type(self)(self.mean()[None], self.std()[None], "gaussian")
+
+
+# ---------------------------------------------------------------------------
+# Quantiles and intervals with a trailing axis over the levels
+# ---------------------------------------------------------------------------
+
+
+def _check_levels(value, name):
+    """A float, or a non-empty 1-D sequence of floats, strictly inside (0, 1)."""
+    try:
+        levels = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        levels = None
+    if (
+        levels is None
+        or levels.ndim > 1
+        or levels.size == 0
+        or not np.all((levels > 0) & (levels < 1))
+    ):
+        raise ValueError(
+            f"{name} must be a float or a non-empty 1-D sequence of floats "
+            f"strictly between 0 and 1; got {value!r}"
+        )
+    return levels
+
+
+def _ppf_levels(dist, levels):
+    """``dist.ppf`` at each level; a 1-D ``levels`` adds a last axis over them."""
+    q = dist.ppf(levels.reshape(levels.shape + (1,) * len(dist.shape)))
+    return np.moveaxis(q, 0, -1) if levels.ndim else q
+
+
+def predictive_quantiles(dist, alpha):
+    """Quantiles of ``dist`` at the probabilities ``alpha``, in skpro's sense.
+
+    Parameters
+    ----------
+    dist : MixtureDistribution
+        The predictive distribution, of shape ``(n_samples,)`` or
+        ``(n_samples, n_outputs)``.
+    alpha : float or array-like of shape (n_alpha,)
+        Probabilities strictly between 0 and 1.
+
+    Returns
+    -------
+    quantiles : ndarray of shape ``dist.shape``, or ``dist.shape + (n_alpha,)``
+        when ``alpha`` is a sequence.
+    """
+    return _ppf_levels(dist, _check_levels(alpha, "alpha"))
+
+
+def predictive_interval(dist, coverage):
+    """Central intervals of ``dist`` holding ``coverage`` of its mass.
+
+    Parameters
+    ----------
+    dist : MixtureDistribution
+        The predictive distribution.
+    coverage : float or array-like of shape (n_coverage,)
+        Nominal coverages strictly between 0 and 1.
+
+    Returns
+    -------
+    lower, upper : ndarray of shape ``dist.shape``, or
+        ``dist.shape + (n_coverage,)`` when ``coverage`` is a sequence: the
+        quantiles at ``(1 - coverage) / 2`` and ``(1 + coverage) / 2``.
+    """
+    coverage = _check_levels(coverage, "coverage")
+    return (
+        _ppf_levels(dist, 0.5 - 0.5 * coverage),
+        _ppf_levels(dist, 0.5 + 0.5 * coverage),
+    )

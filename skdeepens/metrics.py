@@ -22,6 +22,7 @@ import numbers
 
 import numpy as np
 from scipy import special
+from sklearn.metrics._scorer import _BaseScorer
 from sklearn.utils.validation import (
     check_array,
     check_consistent_length,
@@ -33,6 +34,7 @@ from ._mixture import (
     _SQRT_HALF,
     MixtureDistribution,
 )
+from .compose import _predict_dist
 
 __all__ = [
     "accuracy_confidence_curve",
@@ -822,56 +824,47 @@ def accuracy_confidence_curve(
 # ---------------------------------------------------------------------------
 
 
-def neg_nll_scorer(estimator, X, y, sample_weight=None):
-    """Scorer: minus :func:`mixture_nll_loss` of ``estimator.predict_dist(X)``.
+class _DistributionScorer(_BaseScorer):
+    """A scorer of the predictive distribution, greater is better.
 
-    A plain callable ``scorer(estimator, X, y)``, greater is better, to pass as
-    ``scoring=`` to :class:`~sklearn.model_selection.GridSearchCV` or
-    :func:`~sklearn.model_selection.cross_val_score`.
+    Called as ``scorer(estimator, X, y_true, sample_weight=None)`` on any
+    estimator :func:`skdeepens.compose.predict_dist` resolves: a
+    :class:`~skdeepens.DeepEnsembleRegressor`, a Pipeline, a search (through
+    its ``best_estimator_``) or an affine TransformedTargetRegressor ending in
+    one. It returns minus ``loss(y_true, predict_dist(estimator, X))``.
 
-    Parameters
-    ----------
-    estimator : object
-        A fitted regressor with a ``predict_dist`` method.
-    X : array-like of shape (n_samples, n_features)
-        The inputs.
-    y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-        The observed targets.
-    sample_weight : array-like of shape (n_samples,), default=None
-        Sample weights.
-
-    Returns
-    -------
-    score : float
-        The mean log-likelihood per sample.
+    Built on scikit-learn's scorer base, as :func:`~sklearn.metrics.make_scorer`
+    builds its scorers (whose ``response_method`` must be a method of the
+    estimator itself, which a Pipeline's ``predict_dist`` is not), so that
+    ``set_score_request(sample_weight=True)`` routes sample weights under
+    ``sklearn.set_config(enable_metadata_routing=True)``; without routing,
+    ``sample_weight=`` passed to the call is used.
     """
-    dist = estimator.predict_dist(X)
-    return -mixture_nll_loss(y, dist, sample_weight=sample_weight)
+
+    def __init__(self, loss, name):
+        # scikit-learn looks the response method up on the estimator itself to
+        # decide on caching predictions across scorers; a Pipeline has only
+        # predict, hence the fallback. _score resolves predict_dist itself.
+        super().__init__(
+            loss, sign=-1, kwargs={}, response_method=("predict_dist", "predict")
+        )
+        self._name = name
+
+    def __repr__(self):
+        return self._name
+
+    def _score(self, method_caller, estimator, X, y_true, **kwargs):
+        # method_caller would look predict_dist up on the estimator itself,
+        # which a Pipeline or a search lacks: resolve the distribution instead.
+        dist = _predict_dist(estimator, X, self._name)
+        return self._sign * self._score_func(y_true, dist, **self._kwargs, **kwargs)
 
 
-def neg_crps_scorer(estimator, X, y, sample_weight=None):
-    """Scorer: minus :func:`crps_loss` of ``estimator.predict_dist(X)``.
+#: Scorer: minus :func:`mixture_nll_loss` of the predictive mixture, the mean
+#: log-likelihood per sample; for ``scoring=`` in searches and
+#: :func:`~sklearn.model_selection.cross_validate`. See ``_DistributionScorer``.
+neg_nll_scorer = _DistributionScorer(mixture_nll_loss, "neg_nll_scorer")
 
-    A plain callable ``scorer(estimator, X, y)``, greater is better, to pass as
-    ``scoring=`` to :class:`~sklearn.model_selection.GridSearchCV` or
-    :func:`~sklearn.model_selection.cross_val_score`.
-
-    Parameters
-    ----------
-    estimator : object
-        A fitted regressor with a ``predict_dist`` method returning a
-        :class:`~skdeepens._mixture.MixtureDistribution`.
-    X : array-like of shape (n_samples, n_features)
-        The inputs.
-    y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-        The observed targets.
-    sample_weight : array-like of shape (n_samples,), default=None
-        Sample weights.
-
-    Returns
-    -------
-    score : float
-        Minus the mean CRPS.
-    """
-    dist = estimator.predict_dist(X)
-    return -crps_loss(y, dist, sample_weight=sample_weight)
+#: Scorer: minus :func:`crps_loss` of the predictive mixture, for ``scoring=``
+#: in searches and :func:`~sklearn.model_selection.cross_validate`.
+neg_crps_scorer = _DistributionScorer(crps_loss, "neg_crps_scorer")

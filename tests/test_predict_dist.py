@@ -120,3 +120,43 @@ def test_mapie_conformal_intervals_cover_held_out_data():
     assert np.median(width[np.abs(X_test[:, 0]) > 2]) > 1.5 * np.median(
         width[np.abs(X_test[:, 0]) < 1]
     )
+
+
+def _close(actual, desired):
+    # ppf's root search stops within 1e-10 member scales, and (1 - 0.9) / 2
+    # is not 0.05 in binary: equal up to that tolerance, not bit for bit.
+    np.testing.assert_allclose(actual, desired, rtol=0, atol=1e-8)
+
+
+@pytest.mark.parametrize("n_outputs", [1, 2])
+def test_predict_interval_and_quantiles_are_the_mixtures(n_outputs):
+    X, y = _heteroscedastic(60, 5)
+    Y = y if n_outputs == 1 else np.column_stack([y, 10 * y])
+    reg = DeepEnsembleRegressor(**QUICK).fit(X, Y)
+    dist = reg.predict_dist(X)
+    shape = Y.shape
+    lower, upper = reg.predict_interval(X)  # coverage=0.9
+    assert lower.shape == upper.shape == shape
+    _close(lower, dist.ppf(0.05))
+    _close(upper, dist.ppf(0.95))
+    lower, upper = reg.predict_interval(X, coverage=[0.5, 0.8])
+    assert lower.shape == upper.shape == (*shape, 2)
+    for k, c in enumerate([0.5, 0.8]):
+        _close(lower[..., k], dist.ppf((1 - c) / 2))
+        _close(upper[..., k], dist.ppf((1 + c) / 2))
+    quantiles = reg.predict_quantiles(X)
+    assert quantiles.shape == (*shape, 3)
+    for k, a in enumerate([0.05, 0.5, 0.95]):
+        _close(quantiles[..., k], dist.ppf(a))
+    assert np.all(np.diff(quantiles, axis=-1) > 0)
+    _close(reg.predict_quantiles(X, alpha=0.3), dist.ppf(0.3))
+
+
+@pytest.mark.parametrize("bad", [0.0, 1.0, [0.5, 1.2], [], [[0.5]], "high", np.nan])
+def test_predict_interval_and_quantiles_reject_bad_levels(bad):
+    X, y = _heteroscedastic(30, 6)
+    reg = DeepEnsembleRegressor(**QUICK).fit(X, y)
+    with pytest.raises(ValueError, match="coverage must be a float or"):
+        reg.predict_interval(X, coverage=bad)
+    with pytest.raises(ValueError, match="alpha must be a float or"):
+        reg.predict_quantiles(X, alpha=bad)
