@@ -344,7 +344,6 @@ def _classification_experiment(quick, progress, plt, out):
         disp = ClassificationUncertaintyDisplay.from_estimator(
             clf, X, y, grid_resolution=150 if quick else 250, margin=0.3
         )
-        disp.figure_.tight_layout()
         disp.figure_.savefig(
             os.path.join(out, "classification_uncertainty.png"), dpi=90
         )
