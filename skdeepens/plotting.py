@@ -7,7 +7,8 @@ and hands it to ``from_predictions``, which builds the display and calls
 the figure ``figure_`` it drew on, and the artists it made. Styles are passed
 as ``*_kwargs`` dicts (``line_kwargs``, ``band_kwargs``, ``scatter_kwargs``,
 ...) to the matplotlib call that draws each artist. matplotlib is imported
-only when something is drawn: install it with ``pip install skdeepens[plot]``.
+only when something is drawn: install the ``plot`` extra (``pip install
+".[plot]"`` in a clone).
 
 - :class:`RegressionUncertaintyDisplay`: a one-feature regression with its
   mean, bands of the predictive standard deviation, the aleatoric/epistemic

@@ -27,7 +27,8 @@ def pyplot(caller):
         check_matplotlib_support(caller)
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise ImportError(
-            f"{exc} Install it with: pip install 'skdeepens[plot]'"
+            f"{exc} Install the plot extra: pip install '.[plot]' in a clone "
+            "of skdeepens, or pip install 'skdeepens[plot]'"
         ) from exc
     import matplotlib.pyplot as plt
 

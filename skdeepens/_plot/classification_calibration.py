@@ -27,6 +27,7 @@ class ClassificationCalibrationDisplay:
     Parameters
     ----------
     bin_edges : ndarray of shape (n_bins + 1,)
+        The confidence bins' edges, from 0 to 1.
     accuracy, confidence : ndarray of shape (n_bins,)
         Per bin; NaN for an empty bin.
     counts : ndarray of shape (n_bins,)
