@@ -318,19 +318,35 @@ def test_classification_display_layout_and_names(pyplot, spirals):
     assert disp.meshes_["epistemic"].get_cmap().name == "magma"
     assert disp.scatters_["data"].get_sizes()[0] == 20
     assert disp.legend_ is not None
+    assert all(c.ax.get_title() == "nats" for c in disp.colorbars_.values())
+
+
+def test_classification_display_colorbars_clear_of_next_panel(pyplot):
+    # Wide tick labels ("1000") on the colorbars: with the unit beside them and
+    # no layout engine, they ran into the next panel's y label.
+    xx0, xx1 = np.meshgrid(np.linspace(0, 1, 5), np.linspace(0, 1, 4))
+    disp = ClassificationUncertaintyDisplay.from_predictions(
+        xx0,
+        xx1,
+        (xx0 > 0.5).astype(int),
+        aleatoric=1000 * xx0,
+        epistemic=1000 * xx1,
+        X=[[0.1, 0.2], [0.9, 0.8]],
+        y=["a", "b"],
+    )
     fig = disp.figure_
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
-    # Each colorbar and its unit stay clear of the next panel's y label.
     order = list(disp.axes_)
     for panel, colorbar in disp.colorbars_.items():
-        assert colorbar.ax.get_title() == "nats"
         nxt = order.index(panel) + 1
         if nxt == len(order):
             continue
         ylabel = disp.axes_[order[nxt]].yaxis.label.get_window_extent(renderer)
-        for artist in (colorbar.ax, colorbar.ax.title, colorbar.ax.yaxis.label):
-            assert not artist.get_window_extent(renderer).overlaps(ylabel)
+        parts = [colorbar.ax, colorbar.ax.title, colorbar.ax.yaxis.label]
+        parts += colorbar.ax.get_yticklabels()
+        right = max(p.get_window_extent(renderer).x1 for p in parts)
+        assert right < ylabel.x0
 
 
 def test_classification_display_errors(pyplot, cubic, spirals):
@@ -479,15 +495,22 @@ def test_calibration_displays_say_which_side_is_overconfident(pyplot, cubic, spi
     assert disp.reference_line_.get_color() == "red"
 
 
-def test_reliability_legend_hides_no_bar(pyplot, spirals):
-    Xs, ys, clf = spirals
-    disp = ClassificationCalibrationDisplay.from_estimator(
-        clf, Xs, ys, n_bins=5, bar_kwargs={"color": "C2"}
+def test_reliability_legend_hides_no_bar(pyplot):
+    # Every prediction right and confidences from 1/3 to 1: a bar of height 1
+    # in every bin from 0.3 up, so a legend inside the axes would cover one.
+    confidence = np.linspace(0.34, 1.0, 300)
+    rest = (1 - confidence) / 2
+    disp = ClassificationCalibrationDisplay.from_predictions(
+        np.zeros(300, dtype=int),
+        np.column_stack([confidence, rest, rest]),
+        classes=[0, 1, 2],
+        bar_kwargs={"color": "C2"},
     )
+    np.testing.assert_allclose(disp.accuracy[3:], 1.0)
     fig = disp.figure_
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     legend = disp.legend_.get_window_extent(renderer)
-    assert not legend.overlaps(disp.ax_.get_window_extent(renderer))
     for bar in disp.bars_:
         assert not legend.overlaps(bar.get_window_extent(renderer))
+    assert not legend.overlaps(disp.ax_.get_window_extent(renderer))
