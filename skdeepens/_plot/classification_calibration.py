@@ -191,7 +191,9 @@ class ClassificationCalibrationDisplay:
         Parameters
         ----------
         ax : matplotlib Axes, default=None
-            Where to draw.
+            Where to draw. The legend goes below the axes: on a figure of your
+            own, give it a layout engine (``layout="constrained"``) or save it
+            with ``bbox_inches="tight"``, so that the legend is not cut off.
         name : str, default=None
             Legend name; overrides ``estimator_name``.
         bar_kwargs : dict, default=None
