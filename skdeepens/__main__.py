@@ -240,13 +240,16 @@ def _regression_experiments(quick, X, y, reg_m5, test, progress, plt, out):
     plt.close(fig)
 
     reg5 = fitted["gaussian_nll", "ensemble"]
-    displays = RegressionUncertaintyDisplay.from_estimator_members(
-        reg5, X, y, grid=grid, ground_truth=truth
+    members = RegressionUncertaintyDisplay.from_estimator_members(
+        reg5,
+        X,
+        y,
+        grid=grid,
+        ground_truth=truth,
+        title="Each member of the M=5 Gaussian ensemble, and their mixture",
     )
-    displays[0].ax_.set_ylim(-250, 250)
-    fig = displays[0].figure_
-    fig.suptitle("Each member of the M=5 Gaussian ensemble, and their mixture")
-    fig.tight_layout()
+    members.displays_[0].ax_.set_ylim(-250, 250)
+    fig = members.figure_
     fig.savefig(os.path.join(out, "regression_members.png"), dpi=90)
     plt.close(fig)
 
@@ -341,7 +344,6 @@ def _classification_experiment(quick, progress, plt, out):
         disp = ClassificationUncertaintyDisplay.from_estimator(
             clf, X, y, grid_resolution=150 if quick else 250, margin=0.3
         )
-        disp.figure_.tight_layout()
         disp.figure_.savefig(
             os.path.join(out, "classification_uncertainty.png"), dpi=90
         )

@@ -11,6 +11,7 @@ from skdeepens.plotting import (
     ClassificationUncertaintyDisplay,
     LossCurveDisplay,
     RegressionCalibrationDisplay,
+    RegressionMembersDisplay,
     RegressionUncertaintyDisplay,
 )
 
@@ -112,16 +113,113 @@ def test_regression_display_from_predictions(pyplot):
 
 def test_regression_display_members_grid(pyplot, cubic):
     X, y, reg = cubic
-    displays = RegressionUncertaintyDisplay.from_estimator_members(reg, X, y, n_cols=2)
-    assert len(displays) == 3  # 2 members + the ensemble
-    fig = displays[0].figure_
-    assert all(d.figure_ is fig for d in displays)
-    assert len({id(d.ax_) for d in displays}) == 3
+    disp = RegressionUncertaintyDisplay.from_estimator_members(reg, X, y, n_cols=2)
+    assert isinstance(disp, RegressionMembersDisplay)
+    assert len(disp.displays_) == 3  # 2 members + the ensemble
+    fig = disp.figure_
+    assert all(d.figure_ is fig for d in disp.displays_)
+    assert len({id(d.ax_) for d in disp.displays_}) == 3
     assert len(fig.axes) == 4 and not fig.axes[3].get_visible()
+    assert disp.axes_.shape == (2, 2)
     with pytest.raises(ValueError, match="at least 3 axes"):
         RegressionUncertaintyDisplay.from_estimator_members(
             reg, X, y, axes=pyplot.subplots(1, 2)[1]
         )
+
+
+def _extent(artist, renderer):
+    return artist.get_window_extent(renderer)
+
+
+def test_regression_members_display_layout(pyplot, cubic):
+    X, y, reg = cubic
+    disp = RegressionMembersDisplay.from_estimator(reg, X, y, n_cols=2, k=1)
+    fig = disp.figure_
+    # One figure legend and a title; no legend on the panels.
+    assert disp.legend_ is not None and disp.legend_ in fig.legends
+    assert [t.get_text() for t in disp.legend_.get_texts()] == [
+        "±1 std (total)",
+        "mean",
+        "data",
+    ]
+    assert "each member" in fig.get_suptitle()
+    assert all(d.ax_.get_legend() is None for d in disp.displays_)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    # Panel 0 has panel 2 below it: no x label of its own that could sit on
+    # panel 2's title, and no title overlaps another panel's labels.
+    top, _, below = disp.displays_
+    assert top.ax_.get_xlabel() == "" and below.ax_.get_xlabel() == "x"
+    texts = [d.ax_.xaxis.label for d in disp.displays_]
+    texts += [lab for d in disp.displays_ for lab in d.ax_.get_xticklabels()]
+    for d in disp.displays_:
+        title = _extent(d.ax_.title, renderer)
+        others = [t for t in texts if t.get_text() and t.axes is not d.ax_]
+        assert not any(title.overlaps(_extent(t, renderer)) for t in others)
+    # Panel 1's column has no panel below it: its tick labels stay visible.
+    right = disp.displays_[1].ax_
+    assert any(lab.get_visible() and lab.get_text() for lab in right.get_xticklabels())
+    no_frills = disp.plot(legend=False, title=False)
+    assert no_frills.legend_ is None
+
+
+def test_regression_members_display_point_loss(pyplot):
+    # Point-loss members have no spread: predict_dist raises, the display
+    # still draws each member's mean with a zero-width band.
+    X, y = make_cubic(n_samples=20, random_state=0)
+    reg = DeepEnsembleRegressor(
+        hidden_layer_sizes=(8,), loss="squared_error", **SMALL
+    ).fit(X, y)
+    disp = RegressionMembersDisplay.from_estimator(reg, X, y)
+    assert disp.member_std is None
+    assert len(disp.displays_) == 3
+    np.testing.assert_allclose(disp.member_mean.mean(axis=0), disp.mean, rtol=1e-6)
+
+
+def test_regression_display_feature_names_on_axes(pyplot):
+    pd = pytest.importorskip("pandas")
+    X, y = make_cubic(n_samples=20, random_state=0)
+    Xdf = pd.DataFrame({"temperature": X[:, 0]})
+    reg = DeepEnsembleRegressor(hidden_layer_sizes=(8,), **SMALL).fit(Xdf, y)
+    # From the DataFrame, and from feature_names_in_ when X is an array.
+    for X_plot in (Xdf, X):
+        disp = RegressionUncertaintyDisplay.from_estimator(
+            reg, X_plot, pd.Series(y, name="demand")
+        )
+        assert disp.ax_.get_xlabel() == "temperature"
+        assert disp.ax_.get_ylabel() == "demand"
+    members = RegressionMembersDisplay.from_estimator(reg, Xdf, y)
+    assert members.displays_[-1].ax_.get_xlabel() == "temperature"
+    plain = RegressionUncertaintyDisplay.from_predictions([0, 1], [0, 1], [1, 1])
+    assert (plain.ax_.get_xlabel(), plain.ax_.get_ylabel()) == ("x", "y")
+    named = RegressionUncertaintyDisplay.from_predictions(
+        [0, 1], [0, 1], [1, 1], X=Xdf[:2], y=pd.Series([0, 1], name="load")
+    )
+    assert (named.ax_.get_xlabel(), named.ax_.get_ylabel()) == ("temperature", "load")
+
+
+def test_regression_display_style_kwargs(pyplot, cubic):
+    import matplotlib.colors as mcolors
+
+    X, y, reg = cubic
+    disp = RegressionUncertaintyDisplay.from_estimator(
+        reg,
+        X,
+        y,
+        ground_truth=lambda x: x**3,
+        line_kwargs={"c": "red", "lw": 3},  # aliases replace the defaults
+        band_kwargs={"alpha": 0.05, "label": "band"},
+        scatter_kwargs={"marker": "x", "s": 30},
+        truth_kwargs={"linestyle": ":"},
+    )
+    assert mcolors.same_color(disp.line_.get_color(), "red")
+    assert disp.line_.get_linewidth() == 3
+    assert disp.bands_[0].get_alpha() == 0.05
+    assert disp.bands_[0].get_label() == "band"
+    assert disp.scatter_.get_sizes()[0] == 30
+    assert disp.truth_line_.get_linestyle() == ":"
+    with pytest.raises(TypeError, match="line_kwargs must be a dict"):
+        disp.plot(line_kwargs="red")
 
 
 def test_regression_display_errors(pyplot, cubic, spirals):
@@ -202,6 +300,55 @@ def test_classification_display_from_predictions(pyplot):
         ClassificationUncertaintyDisplay.from_predictions(xx0, xx1, np.zeros(3))
 
 
+def test_classification_display_layout_and_names(pyplot, spirals):
+    pd = pytest.importorskip("pandas")
+    X, y, clf = spirals
+    Xdf = pd.DataFrame(X, columns=["longitude", "latitude"])
+    disp = ClassificationUncertaintyDisplay.from_estimator(
+        clf,
+        Xdf,
+        y,
+        grid_resolution=10,
+        panels=["data", "total", "aleatoric", "epistemic"],
+        mesh_kwargs={"cmap": "magma"},
+        scatter_kwargs={"s": 20},
+    )
+    for ax in disp.axes_.values():
+        assert (ax.get_xlabel(), ax.get_ylabel()) == ("longitude", "latitude")
+    assert disp.meshes_["epistemic"].get_cmap().name == "magma"
+    assert disp.scatters_["data"].get_sizes()[0] == 20
+    assert disp.legend_ is not None
+    assert all(c.ax.get_title() == "nats" for c in disp.colorbars_.values())
+
+
+def test_classification_display_colorbars_clear_of_next_panel(pyplot):
+    # Wide tick labels ("1000") on the colorbars: with the unit beside them and
+    # no layout engine, they ran into the next panel's y label.
+    xx0, xx1 = np.meshgrid(np.linspace(0, 1, 5), np.linspace(0, 1, 4))
+    disp = ClassificationUncertaintyDisplay.from_predictions(
+        xx0,
+        xx1,
+        (xx0 > 0.5).astype(int),
+        aleatoric=1000 * xx0,
+        epistemic=1000 * xx1,
+        X=[[0.1, 0.2], [0.9, 0.8]],
+        y=["a", "b"],
+    )
+    fig = disp.figure_
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    order = list(disp.axes_)
+    for panel, colorbar in disp.colorbars_.items():
+        nxt = order.index(panel) + 1
+        if nxt == len(order):
+            continue
+        ylabel = disp.axes_[order[nxt]].yaxis.label.get_window_extent(renderer)
+        parts = [colorbar.ax, colorbar.ax.title, colorbar.ax.yaxis.label]
+        parts += colorbar.ax.get_yticklabels()
+        right = max(p.get_window_extent(renderer).x1 for p in parts)
+        assert right < ylabel.x0
+
+
 def test_classification_display_errors(pyplot, cubic, spirals):
     X, y, reg = cubic
     Xs, ys, clf = spirals
@@ -228,9 +375,20 @@ def test_loss_curve_display(pyplot, cubic, spirals):
 def test_loss_curve_display_validation_and_nan(pyplot):
     curve = np.array([[2.0, 2.2], [1.0, 1.1], [0.5, np.nan]])
     disp = LossCurveDisplay(loss_curve=curve, validation_loss_curve=curve + 0.1)
-    disp.plot(logy=True)
+    disp.plot(logy=True, validation_line_kwargs={"linestyle": ":"})
     assert len(disp.ax_.lines) == 4
     assert disp.ax_.get_yscale() == "log"
+    # Training and validation curves share the axis: it says "loss", and the
+    # legend says which style is which.
+    assert disp.ax_.get_ylabel() == "loss"
+    labels = [t.get_text() for t in disp.legend_.get_texts()]
+    assert labels == ["member 1", "member 2", "training", "validation"]
+    assert disp.validation_lines_[0].get_linestyle() == ":"
+    alone = LossCurveDisplay(loss_curve=curve).plot(line_kwargs={"linewidth": 4})
+    assert alone.ax_.get_ylabel() == "training loss"
+    assert alone.lines_[0].get_linewidth() == 4
+    with pytest.raises(ValueError, match="loss_curve must have shape"):
+        LossCurveDisplay(loss_curve=np.zeros((2, 2, 2))).plot()
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -306,3 +464,53 @@ def test_classification_calibration_display_from_predictions(pyplot):
     np.testing.assert_allclose(disp.counts, [0, 0, 1, 2, 1])
     np.testing.assert_allclose(disp.accuracy[2:], [1.0, 0.5, 1.0])
     assert len(disp.count_texts_) == 3
+
+
+def test_calibration_displays_say_which_side_is_overconfident(pyplot, cubic, spirals):
+    X, y, reg = cubic
+    fig, ax = pyplot.subplots()
+    first = RegressionCalibrationDisplay.from_estimator(reg, X, y, ax=ax)
+    texts = [t.get_text() for t in first.reference_texts_]
+    assert texts == [
+        "below: overconfident (intervals too narrow)",
+        "above: underconfident (intervals too wide)",
+    ]
+    # A second curve on the same axes writes neither the texts nor a second
+    # "calibrated" entry again.
+    second = RegressionCalibrationDisplay.from_estimator(
+        reg, X, y, ax=ax, name="again", line_kwargs={"color": "k"}
+    )
+    assert second.reference_texts_ == []
+    assert len(ax.texts) == 2
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels.count("calibrated") == 1
+    Xs, ys, clf = spirals
+    disp = ClassificationCalibrationDisplay.from_estimator(
+        clf, Xs, ys, ref_line_kwargs={"color": "red"}
+    )
+    assert [t.get_text() for t in disp.reference_texts_] == [
+        "below: overconfident",
+        "above: underconfident",
+    ]
+    assert disp.reference_line_.get_color() == "red"
+
+
+def test_reliability_legend_hides_no_bar(pyplot):
+    # Every prediction right and confidences from 1/3 to 1: a bar of height 1
+    # in every bin from 0.3 up, so a legend inside the axes would cover one.
+    confidence = np.linspace(0.34, 1.0, 300)
+    rest = (1 - confidence) / 2
+    disp = ClassificationCalibrationDisplay.from_predictions(
+        np.zeros(300, dtype=int),
+        np.column_stack([confidence, rest, rest]),
+        classes=[0, 1, 2],
+        bar_kwargs={"color": "C2"},
+    )
+    np.testing.assert_allclose(disp.accuracy[3:], 1.0)
+    fig = disp.figure_
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    legend = disp.legend_.get_window_extent(renderer)
+    for bar in disp.bars_:
+        assert not legend.overlaps(bar.get_window_extent(renderer))
+    assert not legend.overlaps(disp.ax_.get_window_extent(renderer))

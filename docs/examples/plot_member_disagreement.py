@@ -30,7 +30,6 @@ clf = DeepEnsembleClassifier(
 disp = ClassificationUncertaintyDisplay.from_estimator(
     clf, X, y, grid_resolution=120, margin=0.4
 )
-disp.figure_.tight_layout()
 
 # %%
 # The training curves: every member runs the same fixed schedule.
