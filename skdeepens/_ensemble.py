@@ -18,11 +18,11 @@ from sklearn.utils import Bunch, check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
-    _check_sample_weight,
     check_is_fitted,
     validate_data,
 )
 
+from . import _validation
 from ._core import network, training
 from ._core.likelihoods import MIN_SCALE, SCALE_LOSSES
 from ._mixture import (
@@ -30,6 +30,7 @@ from ._mixture import (
     classification_uncertainty,
     regression_uncertainty,
 )
+from ._validation import weighted_standardisation as _weighted_standardisation
 
 # Steps per compiled call. A constant, so that the compiled program's shapes do
 # not depend on the number of rows; steps past the end of an epoch are not run.
@@ -60,16 +61,6 @@ def _next_power_of_two(n):
 def _member_rng(seed, member):
     """Member ``member``'s random generator: a function of the seed and m alone."""
     return np.random.default_rng(np.random.SeedSequence([seed, member]))
-
-
-def _weighted_standardisation(values, sample_weight):
-    """Weighted column means and standard deviations; constant columns get 1."""
-    mean = np.average(values, axis=0, weights=sample_weight)
-    var = np.average(np.square(values - mean), axis=0, weights=sample_weight)
-    scale = np.sqrt(var)
-    # A constant column carries no information; dividing by 1 leaves it at 0.
-    scale[~(scale > 1e-12 * np.maximum(1.0, np.abs(mean)))] = 1.0
-    return mean, scale
 
 
 def _softplus(x):
@@ -163,6 +154,10 @@ class _BaseDeepEnsemble(BaseEstimator):
 
     # ------------------------------------------------------------------ fitting
 
+    def _validate_params(self):
+        super()._validate_params()
+        _validation.check_numeric_parameters(self)
+
     def _hidden_layer_sizes(self):
         sizes = self.hidden_layer_sizes
         sizes = [sizes] if isinstance(sizes, Integral) else list(sizes)
@@ -202,7 +197,7 @@ class _BaseDeepEnsemble(BaseEstimator):
                 "Warm-start fitting without increasing n_estimators does not fit "
                 "new members.",
                 UserWarning,
-                stacklevel=3,
+                stacklevel=_validation.user_stacklevel(),
             )
             return
 
@@ -432,7 +427,7 @@ class _BaseDeepEnsemble(BaseEstimator):
                 "max_iter, or set n_iter_no_change=np.inf for a fixed number of "
                 "epochs.",
                 ConvergenceWarning,
-                stacklevel=4,
+                stacklevel=_validation.user_stacklevel(),
             )
         val_curve = np.array(val_curve) if validation is not None else None
         return params, np.array(curve), val_curve
@@ -466,12 +461,23 @@ class _BaseDeepEnsemble(BaseEstimator):
 
     # --------------------------------------------------------------- predicting
 
-    def _member_outputs(self, X):
-        """Validated X through every member: raw outputs (n_members, n, n_out)."""
+    def _member_outputs(self, X, *, with_inputs=False):
+        """Validated X through every member: raw outputs (n_members, n, n_out).
+
+        With ``with_inputs``, also return the validated X, as ``(X, outputs)``.
+        """
         check_is_fitted(self)
         X = validate_data(self, X, reset=False)
-        X_std = (X - self._x_mean) / self._x_scale
-        return _predict_members(self.params_, X_std, self.activation)
+        # Overflow far from the training data is reported by the check below.
+        with np.errstate(over="ignore", invalid="ignore"):
+            X_std = (X - self._x_mean) / self._x_scale
+            out = _predict_members(self.params_, X_std, self.activation)
+        self._check_predictions(X, outputs=out)
+        return (X, out) if with_inputs else out
+
+    def _check_predictions(self, X, **arrays):
+        extent = float(np.max(np.abs(self._x_mean) + self._x_range))
+        _validation.check_finite_predictions(X, extent, **arrays)
 
 
 def _select(mask, new_tree, old_tree):
@@ -704,6 +710,7 @@ class DeepEnsembleRegressor(RegressorMixin, _BaseDeepEnsemble):
         self : DeepEnsembleRegressor
             The fitted estimator.
         """
+        _validation.check_not_forked_after_jax()
         warm = self._is_warm_starting()
         X, y = validate_data(
             self,
@@ -715,20 +722,26 @@ class DeepEnsembleRegressor(RegressorMixin, _BaseDeepEnsemble):
             ensure_min_samples=2,
             dtype=np.float64,
         )
+        _validation.check_regression_targets(y)
         if warm and y.ndim != self._y_ndim:
             raise ValueError(
                 "warm_start=True needs y of the same shape as the first fit"
             )
-        sample_weight = _check_sample_weight(
-            sample_weight, X, dtype=np.float64, ensure_non_negative=True
-        )
-        self._y_ndim = y.ndim
+        sample_weight = _validation.check_sample_weight(sample_weight, X)
         targets = y.reshape(len(y), -1)
+        _validation.check_magnitude(X, "X")
+        _validation.check_magnitude(targets, "y")
+        signature = _validation.fit_signature(self, targets.shape[1])
+        _validation.check_warm_start(self, signature)
+        self._y_ndim = y.ndim
         self._fit_members(X, targets, sample_weight)
+        self._fit_signature = signature
         return self
 
     def _target_standardisation(self, targets, sample_weight):
-        return _weighted_standardisation(targets, sample_weight)
+        mean, scale = _weighted_standardisation(targets, sample_weight)
+        _validation.check_target_scale(scale)
+        return mean, scale
 
     def _n_network_outputs(self, n_targets):
         return 2 * n_targets if self.loss in SCALE_LOSSES else n_targets
@@ -739,20 +752,27 @@ class DeepEnsembleRegressor(RegressorMixin, _BaseDeepEnsemble):
             self.loss, "point"
         )
 
-    def _member_loc_scale(self, X):
+    def _member_loc_scale(self, X, *, with_split=False):
         """Each member's location and scale in the target's units.
 
         Returns arrays of shape (n_members, n_samples, n_outputs); the scale is
-        None for point losses.
+        None for point losses. With ``with_split``, also the mixture's mean and
+        variance split (:func:`regression_uncertainty`), as a third value. Raises
+        where any of them overflows.
         """
-        out = self._member_outputs(X)
+        X, out = self._member_outputs(X, with_inputs=True)
         n_targets = self._target_mean.shape[0]
-        loc = out[..., :n_targets] * self._target_scale + self._target_mean
-        if self._family == "point":
-            return loc, None
-        # The scale head as in training, softplus(rho) + 1e-6, in float64.
-        scale = (_softplus(out[..., n_targets:]) + MIN_SCALE) * self._target_scale
-        return loc, scale
+        with np.errstate(over="ignore", invalid="ignore"):
+            loc = out[..., :n_targets] * self._target_scale + self._target_mean
+            scale = None
+            if self._family != "point":
+                # The scale head as in training, softplus(rho) + 1e-6, in float64.
+                scale = (
+                    _softplus(out[..., n_targets:]) + MIN_SCALE
+                ) * self._target_scale
+            split = regression_uncertainty(loc, scale, self._family)
+        self._check_predictions(X, mean=loc, scale=scale, variance=split.total)
+        return (loc, scale, split) if with_split else (loc, scale)
 
     def _shape_output(self, values):
         return values[..., 0] if self._y_ndim == 1 else values
@@ -800,8 +820,7 @@ class DeepEnsembleRegressor(RegressorMixin, _BaseDeepEnsemble):
             ensemble does not know), with ``total = aleatoric + epistemic``.
             Each of shape (n_samples,) or (n_samples, n_outputs).
         """
-        loc, scale = self._member_loc_scale(X)
-        split = regression_uncertainty(loc, scale, self._family)
+        _, _, split = self._member_loc_scale(X, with_split=True)
         return Bunch(**{key: self._shape_output(value) for key, value in split.items()})
 
     def predict_dist(self, X):
@@ -953,14 +972,17 @@ class DeepEnsembleClassifier(ClassifierMixin, _BaseDeepEnsemble):
         self : DeepEnsembleClassifier
             The fitted estimator.
         """
+        _validation.check_not_forked_after_jax()
         warm = self._is_warm_starting()
         X, y = validate_data(
             self, X, y, reset=not warm, ensure_min_samples=2, dtype=np.float64
         )
+        _validation.check_class_labels(y)
         check_classification_targets(y)
-        sample_weight = _check_sample_weight(
-            sample_weight, X, dtype=np.float64, ensure_non_negative=True
-        )
+        sample_weight = _validation.check_sample_weight(sample_weight, X)
+        _validation.check_magnitude(X, "X")
+        signature = _validation.fit_signature(self)
+        _validation.check_warm_start(self, signature)
         classes, encoded = np.unique(y, return_inverse=True)
         if warm and not np.array_equal(classes, self.classes_):
             raise ValueError(
@@ -975,6 +997,7 @@ class DeepEnsembleClassifier(ClassifierMixin, _BaseDeepEnsemble):
         self.classes_ = classes
         one_hot = np.eye(len(classes), dtype=np.float64)[encoded]
         self._fit_members(X, one_hot, sample_weight, stratify=encoded)
+        self._fit_signature = signature
         return self
 
     def _target_standardisation(self, targets, sample_weight):
