@@ -207,14 +207,16 @@ def check_sample_weight(sample_weight, X):
     if positive.size == 0:
         raise ValueError("sample_weight must have at least one positive entry")
     # The weights' scale matters (it sets the penalty alpha / total weight), so
-    # they are not rescaled: they must fit float32 as they are.
+    # they are not rescaled: the largest must be a normal float32 and their sum
+    # must stay finite in float32. (Weights far below the largest may round to 0
+    # in float32; they carried no weight anyway.)
     limit = _FLOAT32.max / (4 * len(sample_weight))
-    if positive.max() > limit or positive.min() < _FLOAT32.tiny:
+    largest = positive.max()
+    if not _FLOAT32.tiny <= largest <= limit:
         raise ValueError(
-            f"sample_weight ranges over [{positive.min():.3g}, {positive.max():.3g}]; "
-            f"training runs in float32, so positive weights must lie in "
-            f"[{_FLOAT32.tiny:.3g}, {limit:.3g}]. Rescale sample_weight (its overall "
-            "scale sets the strength of alpha)."
+            f"sample_weight has a largest value of {largest:.3g}; training runs in "
+            f"float32, so it must lie in [{_FLOAT32.tiny:.3g}, {limit:.3g}]. Rescale "
+            "sample_weight (its overall scale sets the strength of alpha)."
         )
     return sample_weight
 
