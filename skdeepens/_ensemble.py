@@ -560,7 +560,9 @@ _COMMON_PARAMETERS_DOC = """
         When True, a new call to ``fit`` keeps the fitted members and trains only
         the members added by a larger ``n_estimators`` (as in
         :class:`~sklearn.ensemble.BaggingRegressor`); they are the same networks
-        a fresh fit would train.
+        a fresh fit would train. Changing ``activation``, ``loss``,
+        ``hidden_layer_sizes``, the number of features or the width of ``y``
+        between warm fits raises a ``ValueError``.
     random_state : int, RandomState instance or None, default=None
         Seeds every member's initial weights and data order.
     verbose : int, default=0
