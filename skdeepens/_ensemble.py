@@ -18,11 +18,11 @@ from sklearn.utils import Bunch, check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
-    _check_sample_weight,
     check_is_fitted,
     validate_data,
 )
 
+from . import _validation
 from ._calibration import apply_calibration, fit_calibration
 from ._core import network, training
 from ._core.likelihoods import MIN_SCALE, SCALE_LOSSES
@@ -33,6 +33,7 @@ from ._mixture import (
     predictive_quantiles,
     regression_uncertainty,
 )
+from ._validation import weighted_standardisation as _weighted_standardisation
 
 # batch_size="auto": about n / 100 rows, a power of two between 32 and 256.
 # Small data sets get small batches, hence enough gradient steps per epoch to
@@ -61,16 +62,6 @@ _BLOW_UP_FACTOR = 100.0
 def _member_rng(seed, member):
     """Member ``member``'s random generator: a function of the seed and m alone."""
     return np.random.default_rng(np.random.SeedSequence([seed, member]))
-
-
-def _weighted_standardisation(values, sample_weight):
-    """Weighted column means and standard deviations; constant columns get 1."""
-    mean = np.average(values, axis=0, weights=sample_weight)
-    var = np.average(np.square(values - mean), axis=0, weights=sample_weight)
-    scale = np.sqrt(var)
-    # A constant column carries no information; dividing by 1 leaves it at 0.
-    scale[~(scale > 1e-12 * np.maximum(1.0, np.abs(mean)))] = 1.0
-    return mean, scale
 
 
 def _softplus(x):
@@ -161,6 +152,10 @@ class _BaseDeepEnsemble(BaseEstimator):
 
     # ------------------------------------------------------------------ fitting
 
+    def _validate_params(self):
+        super()._validate_params()
+        _validation.check_numeric_parameters(self)
+
     def _hidden_layer_sizes(self):
         sizes = self.hidden_layer_sizes
         sizes = [sizes] if isinstance(sizes, Integral) else list(sizes)
@@ -200,7 +195,7 @@ class _BaseDeepEnsemble(BaseEstimator):
                 "Warm-start fitting without increasing n_estimators does not fit "
                 "new members.",
                 UserWarning,
-                stacklevel=3,
+                stacklevel=_validation.user_stacklevel(),
             )
             return
 
@@ -444,9 +439,7 @@ class _BaseDeepEnsemble(BaseEstimator):
                 "members. Increase max_iter, or set n_iter_no_change=np.inf for a "
                 "fixed number of epochs.",
                 ConvergenceWarning,
-                # _check_training_result < _train < _fit_members < fit <
-                # _fit_context's wrapper < the caller.
-                stacklevel=6,
+                stacklevel=_validation.user_stacklevel(),
             )
 
     def _beta(self):
@@ -462,12 +455,23 @@ class _BaseDeepEnsemble(BaseEstimator):
 
     # --------------------------------------------------------------- predicting
 
-    def _member_outputs(self, X):
-        """Validated X through every member: raw outputs (n_members, n, n_out)."""
+    def _member_outputs(self, X, *, with_inputs=False):
+        """Validated X through every member: raw outputs (n_members, n, n_out).
+
+        With ``with_inputs``, also return the validated X, as ``(X, outputs)``.
+        """
         check_is_fitted(self)
         X = validate_data(self, X, reset=False)
-        X_std = (X - self._x_mean) / self._x_scale
-        return _predict_members(self.params_, X_std, self.activation)
+        # Overflow far from the training data is reported by the check below.
+        with np.errstate(over="ignore", invalid="ignore"):
+            X_std = (X - self._x_mean) / self._x_scale
+            out = _predict_members(self.params_, X_std, self.activation)
+        self._check_predictions(X, outputs=out)
+        return (X, out) if with_inputs else out
+
+    def _check_predictions(self, X, **arrays):
+        extent = float(np.max(np.abs(self._x_mean) + self._x_range))
+        _validation.check_finite_predictions(X, extent, **arrays)
 
 
 def _append_columns(old, new):
@@ -549,7 +553,9 @@ _COMMON_PARAMETERS_DOC = """
         When True, a new call to ``fit`` keeps the fitted members and trains only
         the members added by a larger ``n_estimators`` (as in
         :class:`~sklearn.ensemble.BaggingRegressor`); they are the same networks
-        a fresh fit would train.
+        a fresh fit would train. Changing ``activation``, ``loss``,
+        ``hidden_layer_sizes``, the number of features or the width of ``y``
+        between warm fits raises a ``ValueError``.
     random_state : int, RandomState instance or None, default=None
         Seeds every member's initial weights and data order.
     verbose : int, default=0
@@ -730,6 +736,7 @@ class DeepEnsembleRegressor(RegressorMixin, _BaseDeepEnsemble):
         self : DeepEnsembleRegressor
             The fitted estimator.
         """
+        _validation.check_not_forked_after_jax()
         warm = self._is_warm_starting()
         X, y = validate_data(
             self,
@@ -741,20 +748,26 @@ class DeepEnsembleRegressor(RegressorMixin, _BaseDeepEnsemble):
             ensure_min_samples=2,
             dtype=np.float64,
         )
+        _validation.check_regression_targets(y)
         if warm and y.ndim != self._y_ndim:
             raise ValueError(
                 "warm_start=True needs y of the same shape as the first fit"
             )
-        sample_weight = _check_sample_weight(
-            sample_weight, X, dtype=np.float64, ensure_non_negative=True
-        )
-        self._y_ndim = y.ndim
+        sample_weight = _validation.check_sample_weight(sample_weight, X)
         targets = y.reshape(len(y), -1)
+        _validation.check_magnitude(X, "X")
+        _validation.check_magnitude(targets, "y")
+        signature = _validation.fit_signature(self, targets.shape[1])
+        _validation.check_warm_start(self, signature)
+        self._y_ndim = y.ndim
         self._fit_members(X, targets, sample_weight)
+        self._fit_signature = signature
         return self
 
     def _target_standardisation(self, targets, sample_weight):
-        return _weighted_standardisation(targets, sample_weight)
+        mean, scale = _weighted_standardisation(targets, sample_weight)
+        _validation.check_target_scale(scale)
+        return mean, scale
 
     def _beta(self):
         return self.beta
@@ -771,9 +784,8 @@ class DeepEnsembleRegressor(RegressorMixin, _BaseDeepEnsemble):
     def _calibrates(self):
         return self.calibration is not None and self._family != "point"
 
-    def _standardised_loc_scale(self, X_std):
-        """Members' locations and scales, before calibration, standardised units."""
-        out = _predict_members(self.params_, X_std, self.activation)
+    def _loc_scale_from_outputs(self, out):
+        """Members' locations and scales, in standardised units."""
         n_targets = self._target_mean.shape[0]
         if self._family == "point":
             return out, None
@@ -781,26 +793,31 @@ class DeepEnsembleRegressor(RegressorMixin, _BaseDeepEnsemble):
         return out[..., :n_targets], _softplus(out[..., n_targets:]) + MIN_SCALE
 
     def _fit_calibration(self, X_held_out, T_held_out, w_held_out):
-        loc, scale = self._standardised_loc_scale(X_held_out)
+        out = _predict_members(self.params_, X_held_out, self.activation)
+        loc, scale = self._loc_scale_from_outputs(out)
         self.calibration_factors_ = fit_calibration(
             loc, scale, self._family, T_held_out.astype(np.float64), w_held_out
         )
 
-    def _member_loc_scale(self, X):
+    def _member_loc_scale(self, X, *, with_split=False):
         """Each member's location and scale in the target's units, calibrated.
 
         Returns arrays of shape (n_members, n_samples, n_outputs); the scale is
-        None for point losses.
+        None for point losses. With ``with_split``, also the mixture's mean and
+        variance split (:func:`regression_uncertainty`), as a third value. Raises
+        where any of them overflows.
         """
-        check_is_fitted(self)
-        X = validate_data(self, X, reset=False)
-        loc, scale = self._standardised_loc_scale((X - self._x_mean) / self._x_scale)
+        X, out = self._member_outputs(X, with_inputs=True)
+        loc, scale = self._loc_scale_from_outputs(out)
         if scale is not None and hasattr(self, "calibration_factors_"):
             loc, scale = apply_calibration(loc, scale, self.calibration_factors_)
-        loc = loc * self._target_scale + self._target_mean
-        if scale is not None:
-            scale = scale * self._target_scale
-        return loc, scale
+        with np.errstate(over="ignore", invalid="ignore"):
+            loc = loc * self._target_scale + self._target_mean
+            if scale is not None:
+                scale = scale * self._target_scale
+            split = regression_uncertainty(loc, scale, self._family)
+        self._check_predictions(X, mean=loc, scale=scale, variance=split.total)
+        return (loc, scale, split) if with_split else (loc, scale)
 
     def _shape_output(self, values):
         return values[..., 0] if self._y_ndim == 1 else values
@@ -848,8 +865,7 @@ class DeepEnsembleRegressor(RegressorMixin, _BaseDeepEnsemble):
             ensemble does not know), with ``total = aleatoric + epistemic``.
             Each of shape (n_samples,) or (n_samples, n_outputs).
         """
-        loc, scale = self._member_loc_scale(X)
-        split = regression_uncertainty(loc, scale, self._family)
+        _, _, split = self._member_loc_scale(X, with_split=True)
         return Bunch(**{key: self._shape_output(value) for key, value in split.items()})
 
     def predict_dist(self, X):
@@ -1047,14 +1063,17 @@ class DeepEnsembleClassifier(ClassifierMixin, _BaseDeepEnsemble):
         self : DeepEnsembleClassifier
             The fitted estimator.
         """
+        _validation.check_not_forked_after_jax()
         warm = self._is_warm_starting()
         X, y = validate_data(
             self, X, y, reset=not warm, ensure_min_samples=2, dtype=np.float64
         )
+        _validation.check_class_labels(y)
         check_classification_targets(y)
-        sample_weight = _check_sample_weight(
-            sample_weight, X, dtype=np.float64, ensure_non_negative=True
-        )
+        sample_weight = _validation.check_sample_weight(sample_weight, X)
+        _validation.check_magnitude(X, "X")
+        signature = _validation.fit_signature(self)
+        _validation.check_warm_start(self, signature)
         classes, encoded = np.unique(y, return_inverse=True)
         if warm and not np.array_equal(classes, self.classes_):
             raise ValueError(
@@ -1069,6 +1088,7 @@ class DeepEnsembleClassifier(ClassifierMixin, _BaseDeepEnsemble):
         self.classes_ = classes
         one_hot = np.eye(len(classes), dtype=np.float64)[encoded]
         self._fit_members(X, one_hot, sample_weight, stratify=encoded)
+        self._fit_signature = signature
         return self
 
     def _target_standardisation(self, targets, sample_weight):

@@ -1,5 +1,6 @@
 """Data sets: the seed practical's toy problems and the UCI regression benchmark."""
 
+import hashlib
 import http.client
 import logging
 import numbers
@@ -12,6 +13,8 @@ from pathlib import Path
 import numpy as np
 from sklearn.datasets import get_data_home
 from sklearn.utils import Bunch, check_random_state
+
+from ._uci_checksums import UCI_SHA256
 
 __all__ = [
     "fetch_uci_regression",
@@ -427,8 +430,12 @@ def load_uci_regression(
     )
 
 
-def _uci_download(url, path, hint):
-    """Write the bytes at ``url`` to ``path``, or raise an explanatory OSError."""
+def _uci_download(url, path, hint, sha256=None):
+    """Write the bytes at ``url`` to ``path``, or raise an explanatory OSError.
+
+    With ``sha256``, the bytes must have that digest; on a mismatch nothing is
+    written.
+    """
     logger.info("Downloading %s", url)
     try:
         with urllib.request.urlopen(url, timeout=_UCI_DOWNLOAD_TIMEOUT) as response:
@@ -439,6 +446,14 @@ def _uci_download(url, path, hint):
             f"The UCI regression files could not be downloaded from {url} "
             f"({type(exc).__name__}: {exc}). {hint}"
         ) from exc
+    if sha256 is not None:
+        digest = hashlib.sha256(content).hexdigest()
+        if digest != sha256:
+            raise OSError(
+                f"The file downloaded from {url} has the sha256 checksum {digest}, "
+                f"not the expected {sha256}: it is corrupted, or not the published "
+                f"file. Nothing was written. {hint}"
+            )
     path.write_bytes(content)
     return content
 
@@ -452,7 +467,10 @@ def fetch_uci_regression(name, *, data_home=None):
     ``UCI_Datasets/<folder>/data/`` on GitHub) into ``<data_home>/<folder>/``,
     replacing files already there. Every file is first downloaded into a temporary
     folder inside ``data_home`` and renamed into place only once all have arrived,
-    so a failed download leaves nothing behind.
+    so a failed download leaves nothing behind. The files of ``boston``,
+    ``concrete``, ``energy``, ``wine`` and ``yacht`` are verified against their
+    published sha256 checksums, as scikit-learn's fetchers do; the other data sets
+    have no recorded checksum and are not verified.
 
     :func:`load_uci_regression` calls this when files are missing.
 
@@ -474,8 +492,9 @@ def fetch_uci_regression(name, *, data_home=None):
     ValueError
         If ``name`` is unknown.
     OSError
-        If a file could not be downloaded; the message names the URL and the folder
-        the files can be placed in by hand.
+        If a file could not be downloaded, or does not have its published sha256
+        checksum; the message names the URL and the folder the files can be placed
+        in by hand.
 
     See Also
     --------
@@ -497,11 +516,14 @@ def fetch_uci_regression(name, *, data_home=None):
         f"index_train_K.txt, index_test_K.txt), from {base_url}/, in {target}/ by "
         "hand."
     )
+    digests = UCI_SHA256.get(folder, {})
     home.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{folder}-download-", dir=home))
     try:
         url = f"{base_url}/n_splits.txt"
-        content = _uci_download(url, staging / "n_splits.txt", hint)
+        content = _uci_download(
+            url, staging / "n_splits.txt", hint, digests.get("n_splits.txt")
+        )
         try:
             n_splits = int(content.decode("ascii").strip())
         except (UnicodeDecodeError, ValueError):
@@ -516,7 +538,12 @@ def fetch_uci_regression(name, *, data_home=None):
             names += _uci_split_files(k)
         names.append("data.txt")
         for filename in names:
-            _uci_download(f"{base_url}/{filename}", staging / filename, hint)
+            _uci_download(
+                f"{base_url}/{filename}",
+                staging / filename,
+                hint,
+                digests.get(filename),
+            )
         target.mkdir(parents=True, exist_ok=True)
         # data.txt goes last: the loader takes a folder with it as present.
         for filename in ["n_splits.txt", *names]:

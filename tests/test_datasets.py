@@ -4,6 +4,7 @@ The UCI tests write tiny data sets in the standard split layout themselves and m
 the network; they read no real data and need no network.
 """
 
+import hashlib
 import http.client
 import io
 import urllib.error
@@ -13,6 +14,7 @@ import numpy as np
 import pytest
 from sklearn.utils import Bunch
 
+from skdeepens._uci_checksums import UCI_SHA256
 from skdeepens.datasets import (
     fetch_uci_regression,
     load_uci_regression,
@@ -435,8 +437,17 @@ BASE_URL = (
 
 
 def _serve(monkeypatch, files, folder, *, fail_on=None, error=None):
-    """Mock urlopen to serve ``files`` of ``folder``; return the list of requests."""
+    """Mock urlopen to serve ``files`` of ``folder``; return the list of requests.
+
+    The served files become the folder's published checksums, so that
+    verification passes for them.
+    """
     requested = []
+    monkeypatch.setitem(
+        UCI_SHA256,
+        folder,
+        {name: hashlib.sha256(content).hexdigest() for name, content in files.items()},
+    )
 
     def urlopen(url, *args, **kwargs):
         requested.append(url)
