@@ -213,10 +213,27 @@ class _BaseDeepEnsemble(BaseEstimator):
         weights = sample_weight.astype(np.float32)
 
         # The held-out rows monitor early stopping and fit the recalibration.
-        held_out = None
+        # With both, each gets its own half: factors fitted on the rows that
+        # also chose each member's best epoch would inherit the optimism of
+        # that choice, and shrink the intervals below their nominal coverage.
+        stopping_rows = calibration_rows = None
         if self.early_stopping or self._calibrates():
             train_idx, val_idx = self._validation_split(weights, stratify)
-            held_out = (X_std[val_idx], T_std[val_idx], weights[val_idx])
+            if self.early_stopping and self._calibrates() and len(val_idx) > 1:
+                # train_test_split returns the rows in random order.
+                stopping_idx, calibration_idx = val_idx[::2], val_idx[1::2]
+            else:
+                stopping_idx = calibration_idx = val_idx
+            stopping_rows = (
+                X_std[stopping_idx],
+                T_std[stopping_idx],
+                weights[stopping_idx],
+            )
+            calibration_rows = (
+                X_std[calibration_idx],
+                T_std[calibration_idx],
+                weights[calibration_idx],
+            )
             X_std, T_std, weights = (
                 X_std[train_idx],
                 T_std[train_idx],
@@ -236,7 +253,7 @@ class _BaseDeepEnsemble(BaseEstimator):
         )
         init = _stack([_init_member(rng, shapes, self.activation) for rng in rngs])
 
-        validation = held_out if self.early_stopping else None
+        validation = stopping_rows if self.early_stopping else None
         result = self._train(init, rngs, X_std, T_std, weights, validation)
         params, curve, val_curve = (
             result.params,
@@ -260,7 +277,7 @@ class _BaseDeepEnsemble(BaseEstimator):
                 del self.validation_loss_curve_
         self.n_iter_ = int(self.loss_curve_.shape[0])
         if self._calibrates():
-            self._fit_calibration(*held_out)
+            self._fit_calibration(*calibration_rows)
         elif hasattr(self, "calibration_factors_"):
             del self.calibration_factors_
 
@@ -451,7 +468,11 @@ class _BaseDeepEnsemble(BaseEstimator):
         if self.n_iter_no_change != "auto":
             return self.n_iter_no_change
         epochs = -(-_AUTO_PATIENCE_STEPS // steps_per_epoch)
-        return max(_AUTO_PATIENCE_MIN_EPOCHS, epochs)
+        # A quarter of max_iter at most: on small data (a step or two per
+        # epoch) the step count alone would exceed max_iter, and the stopping
+        # rule could never fire.
+        cap = max(_AUTO_PATIENCE_MIN_EPOCHS, self.max_iter // 4)
+        return min(max(_AUTO_PATIENCE_MIN_EPOCHS, epochs), cap)
 
     # --------------------------------------------------------------- predicting
 
@@ -613,9 +634,12 @@ class DeepEnsembleRegressor(RegressorMixin, _BaseDeepEnsemble):
         stopping monitors the plain NLL. Ignored by the point losses.
     calibration : {"scale"} or None, default="scale"
         Recalibration of the predictive distribution after training, fitted on
-        the held-out ``validation_fraction`` of the training data (the rows
-        that also monitor early stopping; set aside for calibration alone when
-        ``early_stopping=False``). "scale" multiplies every member's scale by
+        held-out rows of the training data: half of the ``validation_fraction``
+        set aside (the other half monitors early stopping; all of it when
+        ``early_stopping=False``). It never reuses the early-stopping rows: the
+        factors would inherit the optimism of having picked each member's best
+        epoch on them, and the intervals would cover less than they say.
+        "scale" multiplies every member's scale by
         one factor and the members' spread around the mixture mean by another,
         per output, chosen to maximise the held-out log-likelihood (with a
         standard normal prior on the log factors, which keeps them near 1 on
