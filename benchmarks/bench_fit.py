@@ -45,6 +45,7 @@ REFERENCE = dict(
     max_iter=40,
     n_iter_no_change=np.inf,
     early_stopping=False,
+    calibration=None,  # trains on every row, as the baselines do
     random_state=0,
 )
 BASELINE = dict(hidden=(50,), lr=1e-2, batch=100, epochs=40)
@@ -62,7 +63,8 @@ _SNIPPETS = {
         "from skdeepens import DeepEnsembleRegressor\n"
         "est = DeepEnsembleRegressor(n_estimators=5, hidden_layer_sizes=(50,),"
         " learning_rate_init=1e-2, batch_size=100, max_iter=40,"
-        " n_iter_no_change=np.inf, early_stopping=False, random_state=0).fit(X, y)\n"
+        " n_iter_no_change=np.inf, early_stopping=False, calibration=None,"
+        " random_state=0).fit(X, y)\n"
     ),
     "teaching JAX loop": (
         "teaching_jax_fit(X, y, n_members=5, hidden=(50,), n_outputs=2,"
@@ -177,7 +179,8 @@ X2, y2 = make_reference(2000, random_state=1)
 X3, y3 = make_reference(7919, random_state=2)
 est = DeepEnsembleRegressor(n_estimators=5, hidden_layer_sizes=(50,),
     learning_rate_init=1e-2, batch_size=100, max_iter=40,
-    n_iter_no_change=np.inf, early_stopping=False, random_state=0)
+    n_iter_no_change=np.inf, early_stopping=False, calibration=None,
+    random_state=0)
 out = {"import_s": t_import}
 steps = [("first fit", lambda: est.fit(X, y)),
     ("same fit again", lambda: est.fit(X, y)),
@@ -333,6 +336,7 @@ y = np.sin(X).sum(1) + 0.1 * rng.standard_normal(N)
 before = rss()
 DeepEnsembleRegressor(n_estimators=5, hidden_layer_sizes=(50,), learning_rate_init=1e-2,
     batch_size=100, max_iter=2, n_iter_no_change=np.inf, early_stopping=False,
+    calibration=None,
     random_state=0).fit(X, y)
 print(json.dumps(dict(base_jax=base_jax, before=before, peak=rss(),
     data_mb=(X.nbytes + y.nbytes) / 2**20)))
@@ -372,6 +376,7 @@ X, y = make_reference(2000)
 grid = {"n_estimators": [1, 3, 5], "adversarial_epsilon": [0, 0.01]}
 est = DeepEnsembleRegressor(hidden_layer_sizes=(50,), learning_rate_init=1e-2,
     batch_size=100, max_iter=EPOCHS, n_iter_no_change=np.inf, early_stopping=False,
+    calibration=None,
     random_state=0)
 print(json.dumps(grid_search_compiles(est, X, y, grid, counter)))
 """

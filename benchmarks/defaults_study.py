@@ -44,7 +44,7 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 
-from skdeepens import DeepEnsembleRegressor
+from skdeepens import DeepEnsembleRegressor, _ensemble
 from skdeepens._calibration import fit_calibration
 from skdeepens.datasets import load_uci_regression
 from skdeepens.metrics import gaussian_nll_loss, mixture_nll_loss
@@ -59,11 +59,18 @@ CANDIDATES = {
     "default": {},
     "constant": {"learning_rate": "constant"},
     "adaptive": {"learning_rate": "adaptive"},
+    "adaptive-quarter": {"learning_rate": "adaptive", "_fraction": 0.25},
     "adaptive-3e-3": {"learning_rate": "adaptive", "learning_rate_init": 3e-3},
+    "constant-1e-3": {"learning_rate": "constant", "learning_rate_init": 1e-3},
     "adaptive-100x2": {"learning_rate": "adaptive", "hidden_layer_sizes": (100, 100)},
     "adaptive-beta0.5": {"learning_rate": "adaptive", "beta": 0.5},
     "constant-100x2": {"learning_rate": "constant", "hidden_layer_sizes": (100, 100)},
     "constant-beta0.5": {"learning_rate": "constant", "beta": 0.5},
+    "adaptive-1e-3": {"learning_rate": "adaptive", "learning_rate_init": 1e-3},
+    "adaptive-half": {"learning_rate": "adaptive", "_fraction": 0.5},
+    "adaptive-full": {"learning_rate": "adaptive", "_fraction": 1.0},
+    "adaptive-full-2": {"learning_rate": "adaptive", "_fraction": 1.0, "_decays": 2},
+    "adaptive-full-5": {"learning_rate": "adaptive", "_fraction": 1.0, "_decays": 5},
     "calibration-split": {"calibration": None},
     "uncalibrated": {"calibration": None},
 }
@@ -125,8 +132,16 @@ def _scores(dist, y_test):
     return out
 
 
+_FRACTION = _ensemble._ADAPTIVE_PATIENCE_FRACTION
+_DECAYS = _ensemble._ADAPTIVE_MAX_DECAYS
+
+
 def run_one(candidate, X_train, X_test, y_train, y_test, seed=0):
     params = dict(CANDIDATES[candidate])
+    # Schedule variants under study: the share of the patience spent at each
+    # rate, and the number of reductions (module constants of the estimator).
+    _ensemble._ADAPTIVE_PATIENCE_FRACTION = params.pop("_fraction", _FRACTION)
+    _ensemble._ADAPTIVE_MAX_DECAYS = params.pop("_decays", _DECAYS)
     start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)

@@ -46,9 +46,13 @@ _AUTO_BATCH_RANGE = (32, 256)
 _AUTO_PATIENCE_STEPS = 4000
 _AUTO_PATIENCE_MIN_EPOCHS = 10
 # learning_rate="adaptive": the rate is divided by this factor (scikit-learn's
-# MLP uses 5) after a stall of a quarter of the patience, at most this often.
+# MLP uses 5) after a stall of the patience, at most this often; a stall of the
+# patience at the smallest rate stops the member. The defaults study
+# (benchmarks/defaults_study.py) found the full patience at each rate best: a
+# share of it stopped the first, exploring phase too early on small data.
 _ADAPTIVE_FACTOR = 5.0
 _ADAPTIVE_MAX_DECAYS = 3
+_ADAPTIVE_PATIENCE_FRACTION = 1.0
 # Prediction runs in chunks of at most this many rows (bounded memory).
 _PREDICT_CHUNK = 1 << 16
 # Seed-sequence key of the early-stopping split, apart from the members' keys.
@@ -350,10 +354,7 @@ class _BaseDeepEnsemble(BaseEstimator):
         step = eps * self._x_range / self._x_scale
         patience = self._patience(steps_per_epoch)
         if self.learning_rate == "adaptive":
-            # A quarter of the patience at each rate, so that a member stalled
-            # through every reduction stops after about the constant schedule's
-            # patience.
-            part = max(1.0, np.ceil(patience / (_ADAPTIVE_MAX_DECAYS + 1)))
+            part = max(1.0, np.ceil(patience * _ADAPTIVE_PATIENCE_FRACTION))
             decay_patience, stop_patience = part, part
             max_decays = _ADAPTIVE_MAX_DECAYS
         else:
@@ -468,10 +469,12 @@ class _BaseDeepEnsemble(BaseEstimator):
         if self.n_iter_no_change != "auto":
             return self.n_iter_no_change
         epochs = -(-_AUTO_PATIENCE_STEPS // steps_per_epoch)
-        # A quarter of max_iter at most: on small data (a step or two per
-        # epoch) the step count alone would exceed max_iter, and the stopping
-        # rule could never fire.
-        cap = max(_AUTO_PATIENCE_MIN_EPOCHS, self.max_iter // 4)
+        # On small data (a step or two per epoch) the step count alone would
+        # exceed max_iter, and the stopping rule could never fire: a member
+        # stalled through every rate of the schedule must still stop within
+        # half of max_iter.
+        rates = 1 + (_ADAPTIVE_MAX_DECAYS if self.learning_rate == "adaptive" else 0)
+        cap = max(_AUTO_PATIENCE_MIN_EPOCHS, self.max_iter // (2 * rates))
         return min(max(_AUTO_PATIENCE_MIN_EPOCHS, epochs), cap)
 
     # --------------------------------------------------------------- predicting
@@ -534,18 +537,21 @@ _COMMON_PARAMETERS_DOC = """
         ``n_samples / 100``, between 32 and 256: small data sets get small
         batches and so enough gradient steps per epoch, large ones batches of
         256 for throughput.
-    learning_rate : {"constant", "adaptive"}, default="constant"
+    learning_rate : {"constant", "adaptive"}, default="adaptive"
         Learning-rate schedule of each member, named as in scikit-learn's MLP.
-        "constant" keeps ``learning_rate_init``. "adaptive" divides a member's
-        rate by 5 each time its monitored loss (validation loss with
-        ``early_stopping``, else training loss) has not improved by ``tol``
-        for a quarter of the patience (``n_iter_no_change``), at most 3 times;
-        a member stalled at its smallest rate stops. Each member keeps its own
-        rate.
+        "constant" keeps ``learning_rate_init`` and stops a member once its
+        monitored loss (validation loss with ``early_stopping``, else training
+        loss) has not improved by ``tol`` for the patience
+        (``n_iter_no_change``). "adaptive" divides the member's rate by 5
+        instead, at most 3 times, and stops it after a stall of the patience
+        at its smallest rate. Each member keeps its own rate. With early
+        stopping the adaptive schedule can only refine each member's best
+        snapshot; it pays on data with little noise, where the mean must
+        settle (benchmarks/defaults_study.py).
     learning_rate_init : float, default=1e-2
         Adam's step size. Inputs and targets are standardised, so one rate fits
         most data; early stopping catches the late overshoot a large rate risks.
-    max_iter : int, default=2000
+    max_iter : int, default=5000
         Maximum number of epochs (passes over the training data), a cap: with
         the default stopping rule members usually stop long before it.
     shuffle : bool, default=True
@@ -563,8 +569,11 @@ _COMMON_PARAMETERS_DOC = """
         Share of the training data set aside when ``early_stopping=True``.
     n_iter_no_change : int, np.inf or "auto", default="auto"
         Epochs without improvement by at least ``tol`` after which a member
-        stops. "auto" counts the patience in gradient steps: the epochs that
-        make 4000 steps, and at least 10. ``np.inf`` gives the paper's fixed
+        stops (or, with ``learning_rate="adaptive"``, its rate is reduced).
+        "auto" counts the patience in gradient steps: the epochs that make
+        4000 steps, at least 10, and at most what lets a member stalled at
+        every rate stop within half of ``max_iter`` (small data sets make a
+        step or two per epoch). ``np.inf`` gives the paper's fixed
         schedule: every member trains exactly ``max_iter`` epochs (keeping its
         best validation parameters if ``early_stopping``) and no
         ``ConvergenceWarning`` is raised.
@@ -642,7 +651,8 @@ class DeepEnsembleRegressor(RegressorMixin, _BaseDeepEnsemble):
         "scale" multiplies every member's scale by
         one factor and the members' spread around the mixture mean by another,
         per output, chosen to maximise the held-out log-likelihood (with a
-        standard normal prior on the log factors, which keeps them near 1 on
+        normal prior of standard deviation 0.5 on the log factors, which keeps
+        them near 1 on
         few rows); the result is still the exact mixture of the members, and
         ``predict(X, return_std=True)``, ``predict_uncertainty`` and
         ``predict_dist`` all describe it. The mean is unchanged. ``None``
@@ -703,9 +713,9 @@ class DeepEnsembleRegressor(RegressorMixin, _BaseDeepEnsemble):
         adversarial_epsilon=None,
         alpha=1.0,
         batch_size="auto",
-        learning_rate="constant",
+        learning_rate="adaptive",
         learning_rate_init=1e-2,
-        max_iter=2000,
+        max_iter=5000,
         shuffle=True,
         early_stopping=True,
         validation_fraction=0.1,
@@ -1037,9 +1047,9 @@ class DeepEnsembleClassifier(ClassifierMixin, _BaseDeepEnsemble):
         adversarial_epsilon=None,
         alpha=1.0,
         batch_size="auto",
-        learning_rate="constant",
+        learning_rate="adaptive",
         learning_rate_init=1e-2,
-        max_iter=2000,
+        max_iter=5000,
         shuffle=True,
         early_stopping=True,
         validation_fraction=0.1,
