@@ -23,7 +23,8 @@ Configurations (``--configs``):
 
 - ``default``: ``DeepEnsembleRegressor(random_state=seed)``, nothing else set.
 - ``paper``: M=5, one hidden layer of 50 units, 40 epochs fixed, batch 100,
-  learning rate 1e-3 (the paper's printed 0.1 diverges), no adversarial training.
+  constant learning rate 1e-3 (the paper's printed 0.1 diverges), no adversarial
+  training, no recalibration.
 - ``adversarial``: the defaults with ``adversarial_epsilon=0.01``.
 - ``single``: the defaults with ``n_estimators=1``.
 - ``tuned``: hyperparameters chosen by 3-fold ``GridSearchCV`` on the training part
@@ -113,17 +114,18 @@ PEERS = {
 CONFIGS = ("default", "paper", "adversarial", "single", "tuned")
 
 # The tuned configuration's grid, searched around the defaults (and any --set
-# overrides): kept small, 8 candidates x 3 folds per split. With early stopping,
-# max_iter is the cap on epochs: a short or a long budget.
+# overrides): kept small, 8 candidates x 3 folds per split. The widths and the
+# penalty are the settings the defaults study found data-dependent; FGSM is the
+# paper's option.
 TUNED_GRID = {
     "n_estimators": [5],
     "adversarial_epsilon": [None, 0.01],
-    "max_iter": [200, 2000],
-    "learning_rate_init": [3e-3, 1e-2],
+    "hidden_layer_sizes": [(50, 50), (100, 100)],
+    "alpha": [0.1, 1.0],
 }
 TUNED_CV = 3
 
-METRICS = ("nll", "nll_mixture", "rmse", "coverage_95")
+METRICS = ("nll", "nll_mixture", "rmse", "coverage_90", "coverage_95")
 
 
 def make_estimator(config, seed, overrides=None):
@@ -139,7 +141,9 @@ def make_estimator(config, seed, overrides=None):
             "n_iter_no_change": np.inf,
             "batch_size": 100,
             "learning_rate_init": 1e-3,
+            "learning_rate": "constant",
             "adversarial_epsilon": None,
+            "calibration": None,
         }
     elif config == "adversarial":
         params = {"adversarial_epsilon": 0.01}
@@ -167,10 +171,12 @@ def evaluate(estimator, X_test, y_test):
     gaussian = dist.moment_matched()
     mean, std = gaussian.mean(), gaussian.std()
     lower, upper = dist.interval(0.95)
+    lower90, upper90 = dist.interval(0.9)
     return {
         "nll": gaussian_nll_loss(y_test, mean, std),
         "nll_mixture": mixture_nll_loss(y_test, dist),
         "rmse": float(np.sqrt(np.mean((y_test - mean) ** 2))),
+        "coverage_90": interval_coverage_score(y_test, lower90, upper90),
         "coverage_95": interval_coverage_score(y_test, lower, upper),
     }
 
@@ -228,8 +234,8 @@ def format_table(summary, config):
     lines = [
         f"config: {config}    (mean +- std over splits (standard error))",
         "| dataset | splits | NLL (moment-matched) | NLL (mixture) | RMSE "
-        "| 95% coverage | paper NLL / RMSE |",
-        "|---|---|---|---|---|---|---|",
+        "| 90% / 95% coverage | fit s | paper NLL / RMSE |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for entry in summary:
         if entry["config"] != config:
@@ -239,7 +245,9 @@ def format_table(summary, config):
         lines.append(
             f"| {name} | {entry['n_splits']} | {_cell(entry, 'nll')} "
             f"| {_cell(entry, 'nll_mixture')} | {_cell(entry, 'rmse')} "
-            f"| {entry['coverage_95_mean']:.3f} | {paper[0]} / {paper[1]} |"
+            f"| {entry['coverage_90_mean']:.3f} / {entry['coverage_95_mean']:.3f} "
+            f"| {entry['fit_time_mean'] * entry['n_splits']:.0f} "
+            f"| {paper[0]} / {paper[1]} |"
         )
     return "\n".join(lines)
 

@@ -52,8 +52,8 @@ def test_make_estimator_configs(uci):
     assert set(tuned.param_grid) >= {
         "n_estimators",
         "adversarial_epsilon",
-        "max_iter",
-        "learning_rate_init",
+        "hidden_layer_sizes",
+        "alpha",
     }
     overridden = uci.make_estimator("default", seed=0, overrides={"alpha": 0.5})
     assert overridden.alpha == 0.5
