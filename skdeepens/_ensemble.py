@@ -247,11 +247,15 @@ class _BaseDeepEnsemble(BaseEstimator):
             self._learning_rates = np.concatenate(
                 [self._learning_rates, result.learning_rate]
             )
-            self.loss_curve_ = _append_columns(self.loss_curve_, curve)
             if validation is not None:
-                self.validation_loss_curve_ = _append_columns(
-                    self.validation_loss_curve_, val_curve
+                # Members from partial_fit alone have no validation curve.
+                previous = getattr(
+                    self,
+                    "validation_loss_curve_",
+                    np.full_like(self.loss_curve_, np.nan),
                 )
+                self.validation_loss_curve_ = _append_columns(previous, val_curve)
+            self.loss_curve_ = _append_columns(self.loss_curve_, curve)
         else:
             self.params_ = params
             self._adam_state, self._learning_rates = (
@@ -682,7 +686,8 @@ _COMMON_PARAMETERS_DOC = """
         :class:`~sklearn.ensemble.BaggingRegressor`); they are the same networks
         a fresh fit would train. Changing ``activation``, ``loss``,
         ``hidden_layer_sizes``, the number of features or the width of ``y``
-        between warm fits raises a ``ValueError``.
+        between warm fits raises a ``ValueError``. ``partial_fit`` always
+        continues the fitted members, whatever ``warm_start`` is.
     random_state : int, RandomState instance or None, default=None
         Seeds every member's initial weights and data order.
     verbose : int, default=0
@@ -701,7 +706,7 @@ _COMMON_ATTRIBUTES_DOC = """
         Each member's validation loss per epoch (only with ``early_stopping``).
     n_iter_ : int
         Epochs run by the longest-training member (``n_iter`` rows of the
-        loss curves).
+        loss curves), plus one per ``partial_fit`` call since.
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (n_features,)
