@@ -204,13 +204,7 @@ class _BaseDeepEnsemble(BaseEstimator):
             return
 
         if not warm:
-            positive = sample_weight > 0
-            self._x_mean, self._x_scale = _weighted_standardisation(X, sample_weight)
-            self._x_range = np.ptp(X[positive], axis=0)
-            self._seed = self._draw_seed()
-            self._target_mean, self._target_scale = self._target_standardisation(
-                targets, sample_weight
-            )
+            self._start_members(X, targets, sample_weight)
 
         X_std = ((X - self._x_mean) / self._x_scale).astype(np.float32)
         T_std = ((targets - self._target_mean) / self._target_scale).astype(np.float32)
@@ -267,13 +261,29 @@ class _BaseDeepEnsemble(BaseEstimator):
 
         if warm:
             self.params_ = _concatenate(self.params_, params)
-            self.loss_curve_ = _append_columns(self.loss_curve_, curve)
+            self._adam_state = tuple(
+                np.concatenate([old, new])
+                for old, new in zip(self._adam_state, result.opt_state)
+            )
+            self._learning_rates = np.concatenate(
+                [self._learning_rates, result.learning_rate]
+            )
             if validation is not None:
-                self.validation_loss_curve_ = _append_columns(
-                    self.validation_loss_curve_, val_curve
+                # Members from partial_fit alone have no validation curve.
+                previous = getattr(
+                    self,
+                    "validation_loss_curve_",
+                    np.full_like(self.loss_curve_, np.nan),
                 )
+                self.validation_loss_curve_ = _append_columns(previous, val_curve)
+            self.loss_curve_ = _append_columns(self.loss_curve_, curve)
         else:
             self.params_ = params
+            self._adam_state, self._learning_rates = (
+                result.opt_state,
+                result.learning_rate,
+            )
+            self._n_partial_fits = 0
             self.loss_curve_ = curve
             if validation is not None:
                 self.validation_loss_curve_ = val_curve
@@ -283,6 +293,98 @@ class _BaseDeepEnsemble(BaseEstimator):
         if self._calibrates():
             self._fit_calibration(*calibration_rows)
         elif hasattr(self, "calibration_factors_"):
+            del self.calibration_factors_
+
+    def _start_members(self, X, targets, sample_weight):
+        """What every later fit of the members keeps: scaling and the seed."""
+        positive = sample_weight > 0
+        self._x_mean, self._x_scale = _weighted_standardisation(X, sample_weight)
+        self._x_range = np.ptp(X[positive], axis=0)
+        self._seed = self._draw_seed()
+        self._target_mean, self._target_scale = self._target_standardisation(
+            targets, sample_weight
+        )
+
+    def _partial_fit_members(self, X, targets, sample_weight):
+        """One epoch of every member over all the given rows (``partial_fit``).
+
+        The first call (on an unfitted estimator) standardises on its data and
+        initialises the members as ``fit`` would; later calls continue the
+        fitted members, their Adam state and their learning rates. No rows are
+        held out: there is no early stopping and no recalibration.
+        """
+        first = not hasattr(self, "params_")
+        if not first and self.params_[0][0].shape[0] != self.n_estimators:
+            raise ValueError(
+                f"partial_fit continues the {self.params_[0][0].shape[0]} fitted "
+                f"members, but n_estimators={self.n_estimators}. Add members with "
+                "fit and warm_start=True, or call fit to train new ones."
+            )
+        if first:
+            self._start_members(X, targets, sample_weight)
+        X_std = ((X - self._x_mean) / self._x_scale).astype(np.float32)
+        T_std = ((targets - self._target_mean) / self._target_scale).astype(np.float32)
+        weights = sample_weight.astype(np.float32)
+        if not np.any(weights > 0):
+            raise ValueError(
+                "The training data has no sample with a positive sample_weight."
+            )
+
+        members = range(self.n_estimators)
+        if first:
+            # The members' generators go on from their initial weights to their
+            # first data order, exactly as in fit.
+            rngs = [_member_rng(self._seed, m) for m in members]
+            shapes = network.layer_shapes(
+                X.shape[1],
+                self._hidden_layer_sizes(),
+                self._n_network_outputs(targets.shape[1]),
+            )
+            init = _stack([_init_member(rng, shapes, self.activation) for rng in rngs])
+            opt_state, rates = None, self.learning_rate_init
+            self._n_partial_fits = 0
+        else:
+            # Each later call draws member m's order from (seed, m, call) alone.
+            rngs = [
+                np.random.default_rng(
+                    np.random.SeedSequence([self._seed, m, self._n_partial_fits])
+                )
+                for m in members
+            ]
+            init, opt_state, rates = (
+                self.params_,
+                self._adam_state,
+                self._learning_rates,
+            )
+        result = self._train(
+            init,
+            rngs,
+            X_std,
+            T_std,
+            weights,
+            None,
+            opt_state=opt_state,
+            learning_rate=rates,
+            incremental=True,
+        )
+        self.params_ = result.params
+        self._adam_state, self._learning_rates = result.opt_state, result.learning_rate
+        self._n_partial_fits += 1
+        if first:
+            self.loss_curve_ = result.loss_curve
+        else:
+            self.loss_curve_ = np.vstack([self.loss_curve_, result.loss_curve])
+        if hasattr(self, "validation_loss_curve_"):
+            # No validation rows in partial_fit: the curve keeps n_iter_ rows.
+            self.validation_loss_curve_ = np.vstack(
+                [
+                    self.validation_loss_curve_,
+                    np.full((1, self.n_estimators), np.nan),
+                ]
+            )
+        self.n_iter_ = int(self.loss_curve_.shape[0])
+        # Fitted for the members before this update, it describes them no more.
+        if hasattr(self, "calibration_factors_"):
             del self.calibration_factors_
 
     def _calibrates(self):
@@ -375,8 +477,25 @@ class _BaseDeepEnsemble(BaseEstimator):
             n_validation_rows=np.int32(0),
         )
 
-    def _train(self, init_params, rngs, X, T, weights, validation):
-        """Run the compiled trainer, then apply scikit-learn's rules to its result."""
+    def _train(
+        self,
+        init_params,
+        rngs,
+        X,
+        T,
+        weights,
+        validation,
+        *,
+        opt_state=None,
+        learning_rate=None,
+        incremental=False,
+    ):
+        """Run the compiled trainer, then apply scikit-learn's rules to its result.
+
+        With ``incremental`` (``partial_fit``): one epoch, from ``opt_state``
+        and ``learning_rate`` (None: Adam's initial state and
+        ``learning_rate_init``), with no stopping rule and no warning.
+        """
         n_members, n_samples = len(rngs), X.shape[0]
         batch_size = self._batch_size(n_samples)
         steps_per_epoch = -(-n_samples // min(batch_size, n_samples))
@@ -389,23 +508,34 @@ class _BaseDeepEnsemble(BaseEstimator):
             return np.stack([rng.permuted(tiled, axis=1) for rng in rngs], axis=1)
 
         start_time = time.perf_counter()
+        epoch_offset = getattr(self, "n_iter_", 0) if incremental else 0
 
         def report(first_epoch, losses, _):
             for offset, epoch_losses in enumerate(losses):
                 print(
-                    f"Epoch {first_epoch + offset + 1}: loss = "
+                    f"Epoch {epoch_offset + first_epoch + offset + 1}: loss = "
                     f"{np.nanmean(epoch_losses):.6f} (mean over "
                     f"{int(np.isfinite(epoch_losses).sum())} training members), "
                     f"elapsed = {time.perf_counter() - start_time:.2f} s"
                 )
 
+        hyper = self._hyperparams(float(weights.sum()), steps_per_epoch)
+        if incremental:
+            # One epoch per call: the schedule neither reduces nor stops.
+            hyper = hyper._replace(
+                patience=np.float32(np.inf),
+                decay_patience=np.float32(np.inf),
+                max_decays=np.int32(0),
+            )
         result = training.fit_ensemble(
             init_params,
             (X, T, weights),
             validation,
             draw_orders,
-            learning_rate=self.learning_rate_init,
-            hyper=self._hyperparams(float(weights.sum()), steps_per_epoch),
+            learning_rate=self.learning_rate_init
+            if learning_rate is None
+            else learning_rate,
+            hyper=hyper,
             config=training.TrainConfig(
                 loss=self.loss,
                 activation=self.activation,
@@ -413,13 +543,14 @@ class _BaseDeepEnsemble(BaseEstimator):
                 has_validation=validation is not None,
             ),
             batch_size=batch_size,
-            max_epochs=self.max_iter,
+            max_epochs=1 if incremental else self.max_iter,
             on_epochs=report if self.verbose else None,
+            opt_state=opt_state,
         )
-        self._check_training_result(result)
+        self._check_training_result(result, warn_unconverged=not incremental)
         return result
 
-    def _check_training_result(self, result):
+    def _check_training_result(self, result, *, warn_unconverged=True):
         """Raise for a diverged or blown-up fit; warn for an unconverged one."""
         hint = (
             f"Try a smaller learning_rate_init (now {self.learning_rate_init}), a "
@@ -449,7 +580,7 @@ class _BaseDeepEnsemble(BaseEstimator):
                 "the untrained network. " + hint
             )
         fixed_schedule = self.n_iter_no_change == np.inf
-        if not fixed_schedule and not np.all(result.converged):
+        if warn_unconverged and not fixed_schedule and not np.all(result.converged):
             warnings.warn(
                 f"Stochastic optimizer: maximum iterations ({self.max_iter}) reached "
                 f"and the optimization hasn't converged yet for "
@@ -585,7 +716,8 @@ _COMMON_PARAMETERS_DOC = """
         :class:`~sklearn.ensemble.BaggingRegressor`); they are the same networks
         a fresh fit would train. Changing ``activation``, ``loss``,
         ``hidden_layer_sizes``, the number of features or the width of ``y``
-        between warm fits raises a ``ValueError``.
+        between warm fits raises a ``ValueError``. ``partial_fit`` always
+        continues the fitted members, whatever ``warm_start`` is.
     random_state : int, RandomState instance or None, default=None
         Seeds every member's initial weights and data order.
     verbose : int, default=0
@@ -604,7 +736,7 @@ _COMMON_ATTRIBUTES_DOC = """
         Each member's validation loss per epoch (only with ``early_stopping``).
     n_iter_ : int
         Epochs run by the longest-training member (``n_iter`` rows of the
-        loss curves).
+        loss curves), plus one per ``partial_fit`` call since.
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (n_features,)
@@ -795,6 +927,73 @@ class DeepEnsembleRegressor(RegressorMixin, _BaseDeepEnsemble):
         _validation.check_warm_start(self, signature)
         self._y_ndim = y.ndim
         self._fit_members(X, targets, sample_weight)
+        self._fit_signature = signature
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None):
+        """Update every member with one epoch over the given data.
+
+        One pass (one epoch) of every member over all the given rows, in
+        mini-batches of ``batch_size``, as scikit-learn's MLP does. The first
+        call on an unfitted estimator initialises the members exactly as
+        ``fit`` would and computes the input and target standardisation from
+        its data, which later calls keep (so the first batch should be
+        representative). Later calls, and calls after ``fit``, continue the
+        same members together with their Adam state and learning rates;
+        ``n_iter_`` counts the epochs and ``loss_curve_`` gains one row per
+        call.
+
+        It trains on all the rows it is given: ``early_stopping``,
+        ``n_iter_no_change``, ``max_iter`` and the ``learning_rate`` schedule
+        play no part (a rate already reduced by ``fit`` is kept). There is no
+        recalibration either: a ``calibration_factors_`` of an earlier ``fit``
+        is removed, since it no longer describes the updated members (refit to
+        recalibrate). The L2 penalty is divided by the total weight of the
+        rows of each call. To add members, use ``fit`` with
+        ``warm_start=True``; here ``n_estimators`` must equal the number of
+        fitted members.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training inputs; no NaN or infinity.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets, of the width of the first fit.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights; a zero weight removes a row.
+
+        Returns
+        -------
+        self : DeepEnsembleRegressor
+            The updated estimator.
+        """
+        _validation.check_not_forked_after_jax()
+        first = not hasattr(self, "params_")
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            reset=first,
+            multi_output=True,
+            y_numeric=True,
+            ensure_min_samples=2 if first else 1,
+            dtype=np.float64,
+        )
+        _validation.check_regression_targets(y)
+        if not first and y.ndim != self._y_ndim:
+            raise ValueError(
+                f"partial_fit needs y of the shape of the first fit: {self._y_ndim}-d; "
+                f"got {y.ndim}-d"
+            )
+        sample_weight = _validation.check_sample_weight(sample_weight, X)
+        targets = y.reshape(len(y), -1)
+        _validation.check_magnitude(X, "X")
+        _validation.check_magnitude(targets, "y")
+        signature = _validation.fit_signature(self, targets.shape[1])
+        _validation.check_warm_start(self, signature, method="partial_fit")
+        self._y_ndim = y.ndim
+        self._partial_fit_members(X, targets, sample_weight)
         self._fit_signature = signature
         return self
 
@@ -1124,6 +1323,100 @@ class DeepEnsembleClassifier(ClassifierMixin, _BaseDeepEnsemble):
         self._fit_members(X, one_hot, sample_weight, stratify=encoded)
         self._fit_signature = signature
         return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None, classes=None):
+        """Update every member with one epoch over the given data.
+
+        One pass (one epoch) of every member over all the given rows, in
+        mini-batches of ``batch_size``, as scikit-learn's MLP does. The first
+        call on an unfitted estimator initialises the members exactly as
+        ``fit`` would and computes the input standardisation from its data,
+        which later calls keep (so the first batch should be representative).
+        Later calls, and calls after ``fit``, continue the same members
+        together with their Adam state and learning rates; ``n_iter_`` counts
+        the epochs and ``loss_curve_`` gains one row per call.
+
+        It trains on all the rows it is given: ``early_stopping``,
+        ``n_iter_no_change``, ``max_iter`` and the ``learning_rate`` schedule
+        play no part (a rate already reduced by ``fit`` is kept). The L2
+        penalty is divided by the total weight of the rows of each call. To
+        add members, use ``fit`` with ``warm_start=True``; here
+        ``n_estimators`` must equal the number of fitted members.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training inputs; no NaN or infinity.
+        y : array-like of shape (n_samples,)
+            Class labels, each one of ``classes``.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights; a zero weight removes a row.
+        classes : array-like of shape (n_classes,), default=None
+            Every class over all calls, e.g. ``np.unique(y_all)``; at least
+            two. Required on the first call (``y`` need not contain them all);
+            later calls may omit it or must pass the same classes.
+
+        Returns
+        -------
+        self : DeepEnsembleClassifier
+            The updated estimator.
+        """
+        _validation.check_not_forked_after_jax()
+        first = not hasattr(self, "params_")
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            reset=first,
+            ensure_min_samples=2 if first else 1,
+            dtype=np.float64,
+        )
+        _validation.check_class_labels(y)
+        check_classification_targets(y)
+        classes = self._partial_fit_classes(classes, first)
+        known = set(classes.tolist())
+        unknown = [label for label in np.unique(y).tolist() if label not in known]
+        if unknown:
+            raise ValueError(
+                f"y has labels {unknown} that are not in classes "
+                f"{classes.tolist()}; partial_fit learns only the classes of its "
+                "first call"
+            )
+        sample_weight = _validation.check_sample_weight(sample_weight, X)
+        _validation.check_magnitude(X, "X")
+        signature = _validation.fit_signature(self)
+        _validation.check_warm_start(self, signature, method="partial_fit")
+        self.classes_ = classes
+        one_hot = np.eye(len(classes), dtype=np.float64)[np.searchsorted(classes, y)]
+        self._partial_fit_members(X, one_hot, sample_weight)
+        self._fit_signature = signature
+        return self
+
+    def _partial_fit_classes(self, classes, first):
+        """The classes of a partial_fit call, checked against the fitted ones."""
+        if classes is None:
+            if first:
+                raise ValueError(
+                    "classes must be passed on the first call to partial_fit: "
+                    "every label y may take over all calls, e.g. np.unique(y_all)"
+                )
+            return self.classes_
+        classes = np.asarray(classes)
+        _validation.check_class_labels(classes)
+        classes = np.unique(classes)
+        if first and len(classes) < 2:
+            raise ValueError(
+                "DeepEnsembleClassifier needs at least 2 classes; got classes="
+                f"{classes.tolist()}"
+            )
+        if not first and not np.array_equal(classes, self.classes_):
+            raise ValueError(
+                f"classes={classes.tolist()} differs from the classes of the "
+                f"earlier fit {self.classes_.tolist()}; omit classes, or pass "
+                "the same ones"
+            )
+        return classes
 
     def _target_standardisation(self, targets, sample_weight):
         # One-hot targets are used as they are.

@@ -280,18 +280,23 @@ def fit_signature(estimator, n_outputs=None):
     return signature
 
 
-def check_warm_start(estimator, signature):
+def check_warm_start(estimator, signature, *, method="fit"):
     """Raise when a warm start would join members of different networks.
 
     Parameters
     ----------
     estimator : estimator
-        Being fitted; its members are kept only when ``warm_start`` holds.
+        Being fitted; its members are kept only when ``warm_start`` holds, or
+        always by ``partial_fit``.
     signature : dict
         :func:`fit_signature` of this fit.
+    method : {"fit", "partial_fit"}, default="fit"
+        The method being called: ``partial_fit`` continues the fitted members
+        whatever ``warm_start`` is.
     """
     previous = getattr(estimator, "_fit_signature", None)
-    if previous is None or not estimator._is_warm_starting():
+    continuing = method == "partial_fit" or estimator._is_warm_starting()
+    if previous is None or not continuing:
         return
     for name, value in signature.items():
         if previous.get(name, value) == value:
@@ -301,6 +306,11 @@ def check_warm_start(estimator, signature):
             if name == "n_outputs"
             else f"{name}={previous[name]!r}; got {name}={value!r}"
         )
+        if method == "partial_fit":
+            raise ValueError(
+                f"partial_fit continues the fitted members, which were trained "
+                f"with {what}. Restore it, or call fit to train new members."
+            )
         raise ValueError(
             f"warm_start=True keeps the fitted members, which were trained with "
             f"{what}. New members must be the same kind of network: restore it, "

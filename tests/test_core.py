@@ -362,3 +362,39 @@ def test_compiled_programs_are_released_past_the_limit(monkeypatch):
     # The next fit clears JAX's caches first, then compiles its own program.
     _fit(params, x, y, w, max_epochs=1)
     assert training.trainer_cache_size() == 1
+
+
+def test_continuing_from_the_returned_adam_state_equals_one_longer_fit():
+    params, x, y, w, hyper = _tiny_problem(n_members=2)
+    rates = np.array([0.05, 0.01], np.float32)
+    whole = _fit(params, x, y, w, max_epochs=3, learning_rate=rates)
+    first = _fit(params, x, y, w, max_epochs=1, learning_rate=rates)
+    rest = _fit(
+        first.params,
+        x,
+        y,
+        w,
+        max_epochs=2,
+        learning_rate=first.learning_rate,
+        opt_state=first.opt_state,
+    )
+    for (w1, b1), (w2, b2) in zip(whole.params, rest.params):
+        np.testing.assert_allclose(w1, w2, rtol=1e-6, atol=1e-7)
+        np.testing.assert_allclose(b1, b2, rtol=1e-6, atol=1e-7)
+    np.testing.assert_array_equal(rest.learning_rate, rates)
+    # Adam's step count is one of the leaves, per member: 3 full-batch steps.
+    counts = [leaf for leaf in rest.opt_state if leaf.dtype.kind == "i"]
+    np.testing.assert_array_equal(counts, [[3, 3]])
+    # Restarting Adam instead (bias correction from step 1 again) differs.
+    restarted = _fit(
+        first.params, x, y, w, max_epochs=2, learning_rate=first.learning_rate
+    )
+    assert not np.allclose(restarted.params[0][0], whole.params[0][0])
+
+
+def test_an_opt_state_of_other_members_is_rejected():
+    params, x, y, w, _ = _tiny_problem(n_members=2)
+    first = _fit(params, x, y, w, max_epochs=1)
+    wrong = tuple(leaf[:1] for leaf in first.opt_state)
+    with pytest.raises(ValueError, match="opt_state does not match"):
+        _fit(params, x, y, w, max_epochs=1, opt_state=wrong)

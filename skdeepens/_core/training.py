@@ -172,6 +172,13 @@ class FitResult(NamedTuple):
         The monitored loss of the initial parameters.
     best_loss : ndarray of shape (n_members,)
         The best monitored loss reached.
+    opt_state : tuple of ndarray
+        Adam's state after the last epoch (of the last parameters, not of a
+        best snapshot), as the flat leaves of its pytree, each with a leading
+        member axis: what ``fit_ensemble(opt_state=...)`` continues from.
+    learning_rate : ndarray of shape (n_members,)
+        Each member's learning rate after the last epoch (its schedule's
+        reductions included).
     """
 
     params: tuple
@@ -182,6 +189,8 @@ class FitResult(NamedTuple):
     diverged_epoch: np.ndarray
     initial_loss: np.ndarray
     best_loss: np.ndarray
+    opt_state: tuple
+    learning_rate: np.ndarray
 
 
 # The optimiser is Adam, the paper's and scikit-learn's MLP default. Its update
@@ -511,6 +520,7 @@ def fit_ensemble(
     batch_size,
     max_epochs,
     on_epochs=None,
+    opt_state=None,
 ):
     """Train every member from its initial parameters: the whole fit.
 
@@ -527,8 +537,8 @@ def fit_ensemble(
         ``draw_orders(n_epochs)`` returns an int array of shape
         (n_epochs, n_members, n): each member's data order for each of the next
         ``n_epochs`` epochs. Drawn on the host by the caller.
-    learning_rate : float
-        Every member's initial learning rate.
+    learning_rate : float or ndarray of shape (n_members,)
+        Each member's initial learning rate.
     hyper : Hyperparams
         Traced settings; ``batch_rows`` and ``n_rows`` are filled in here.
     config : TrainConfig
@@ -540,6 +550,11 @@ def fit_ensemble(
     on_epochs : callable, optional
         Called after each compiled call with ``(first_epoch, loss_curve,
         validation_curve)`` of the epochs it ran (for ``verbose`` output).
+    opt_state : tuple of ndarray, optional
+        Adam's state to continue from: ``FitResult.opt_state`` of an earlier
+        fit of the same members (``partial_fit``). None starts from Adam's
+        initial state. The stopping state (best loss, patience counter, number
+        of rate reductions) always starts afresh.
 
     Returns
     -------
@@ -569,13 +584,19 @@ def fit_ensemble(
     mesh, n_slots = _member_sharding(n_members)
     params = _pad_members(init_params, n_slots)
     opt_shapes = jax.eval_shape(jax.vmap(_ADAM.init), params)
-    opt_state = jax.tree_util.tree_map(lambda s: np.zeros(s.shape, s.dtype), opt_shapes)
+    if opt_state is None:
+        opt_state = jax.tree_util.tree_map(
+            lambda s: np.zeros(s.shape, s.dtype), opt_shapes
+        )
+    else:
+        opt_state = _restore_opt_state(opt_state, opt_shapes, n_members, n_slots)
+    rates = np.broadcast_to(np.asarray(learning_rate, np.float32), (n_members,))
     real = np.arange(n_slots) < n_members
     state = TrainState(
         params=params,
         opt_state=opt_state,
         best_params=params,
-        learning_rate=np.full(n_slots, learning_rate, np.float32),
+        learning_rate=_pad_members(rates, n_slots),
         best_loss=np.full(n_slots, np.inf, np.float32),
         no_improvement=np.zeros(n_slots, np.int32),
         n_decays=np.zeros(n_slots, np.int32),
@@ -632,6 +653,30 @@ def fit_ensemble(
         diverged_epoch=diverged_epoch,
         initial_loss=host(state.initial_loss).astype(np.float64),
         best_loss=host(state.best_loss).astype(np.float64),
+        opt_state=tuple(jax.tree_util.tree_leaves(host(state.opt_state))),
+        learning_rate=host(state.learning_rate),
+    )
+
+
+def _restore_opt_state(leaves, opt_shapes, n_members, n_slots):
+    """Adam's pytree from the flat leaves of ``FitResult.opt_state``, padded."""
+    expected = jax.tree_util.tree_leaves(opt_shapes)
+    leaves = [np.asarray(leaf) for leaf in leaves]
+    if len(leaves) != len(expected) or any(
+        leaf.shape[1:] != shape.shape[1:] or leaf.shape[0] != n_members
+        for leaf, shape in zip(leaves, expected)
+    ):
+        raise ValueError(
+            "opt_state does not match the members' parameters: got leaves of "
+            f"shapes {[leaf.shape for leaf in leaves]}, expected "
+            f"{[shape.shape for shape in expected]} (up to the member axis)"
+        )
+    leaves = [
+        _pad_members(leaf.astype(shape.dtype), n_slots)
+        for leaf, shape in zip(leaves, expected)
+    ]
+    return jax.tree_util.tree_unflatten(
+        jax.tree_util.tree_structure(opt_shapes), leaves
     )
 
 
