@@ -521,9 +521,7 @@ class _BaseDeepEnsemble(BaseEstimator):
         # Overflow far from the training data is reported by the check below.
         with np.errstate(over="ignore", invalid="ignore"):
             X_std = (X - self._x_mean) / self._x_scale
-            out = _predict_members(
-                self.params_, X_std, self.activation, self._prior()
-            )
+            out = _predict_members(self.params_, X_std, self.activation, self._prior())
         self._check_predictions(X, outputs=out)
         return (X, out) if with_inputs else out
 
@@ -866,9 +864,7 @@ class DeepEnsembleRegressor(RegressorMixin, _BaseDeepEnsemble):
         return out[..., :n_targets], _softplus(out[..., n_targets:]) + MIN_SCALE
 
     def _fit_calibration(self, X_held_out, T_held_out, w_held_out):
-        out = _predict_members(
-            self.params_, X_held_out, self.activation, self._prior()
-        )
+        out = _predict_members(self.params_, X_held_out, self.activation, self._prior())
         loc, scale = self._loc_scale_from_outputs(out)
         self.calibration_factors_ = fit_calibration(
             loc, scale, self._family, T_held_out.astype(np.float64), w_held_out
