@@ -35,6 +35,7 @@ import contextlib
 import time
 import warnings
 
+import jax
 import numpy as np
 from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning
@@ -115,14 +116,19 @@ def anchored_prototype():
     def predict_anchored(params, x, activation, prior=None):
         return predict(add(params, prior[0]), x, activation)
 
+    jitted = (training._run_epochs_jit, training._initial_loss_jit)
     _ensemble._init_member = zeros
     _ensemble._init_prior = anchor
     training.forward_with_prior = forward
     network.predict_ensemble = predict_anchored
-    # The trainer's compiled programs traced the real forward: start afresh.
-    import jax
-
-    jax.clear_caches()
+    # Programs compiled before traced the real forward: fresh jit wrappers,
+    # whose caches hold the anchored programs only.
+    training._run_epochs_jit = jax.jit(
+        training._run_epochs, static_argnames=("config",), donate_argnums=0
+    )
+    training._initial_loss_jit = jax.jit(
+        training._initial_loss, static_argnames=("config",)
+    )
     try:
         yield
     finally:
@@ -132,7 +138,7 @@ def anchored_prototype():
             training.forward_with_prior,
             network.predict_ensemble,
         ) = originals
-        jax.clear_caches()
+        training._run_epochs_jit, training._initial_loss_jit = jitted
 
 
 def fit(kind, variant, X, y, seed):
@@ -145,6 +151,12 @@ def fit(kind, variant, X, y, seed):
             # prior_scale > 0 only routes the anchors through the trainer.
             with anchored_prototype():
                 est = cls(random_state=seed, prior_scale=1.0).fit(X, y)
+            # The member is the network W = A + D: predict through it plainly.
+            est.params_ = tuple(
+                (w + wa, b + ba)
+                for (w, b), (wa, ba) in zip(est.params_, est.prior_params_)
+            )
+            del est.prior_params_
             return [est], params
         if variant == "bagging":
             rng = np.random.default_rng([seed, 7])
