@@ -45,8 +45,8 @@ fig.tight_layout()
 # %%
 # The spirals: knowledge (epistemic) uncertainty over the plane
 # --------------------------------------------------------------
-Xs, ys = make_spirals(n_samples_per_class=150, random_state=0)
-xx, yy = np.meshgrid(np.linspace(-2, 2, 120), np.linspace(-2, 2, 120))
+Xs, ys = make_spirals(n_samples_per_class=100, random_state=0)
+xx, yy = np.meshgrid(np.linspace(-2, 2, 90), np.linspace(-2, 2, 90))
 plane = np.c_[xx.ravel(), yy.ravel()]
 fig, axes = plt.subplots(1, 2, figsize=(11, 5))
 for ax, scale in zip(axes, (0.0, PRIOR_SCALE)):
