@@ -57,6 +57,10 @@ _ADAPTIVE_PATIENCE_FRACTION = 1.0
 _PREDICT_CHUNK = 1 << 16
 # Seed-sequence key of the early-stopping split, apart from the members' keys.
 _VALIDATION_STREAM = 2**32 - 1
+# Seed-sequence key of the members' randomized prior networks: member m's prior
+# comes from SeedSequence([seed, m, _PRIOR_STREAM]), a stream apart from its
+# initialisation and data order, so that turning the prior on changes neither.
+_PRIOR_STREAM = 0x5052494F  # "PRIO"
 # A fit whose monitored loss ends this many times (at least 1 nat) above the loss
 # of its random initialisation has blown up (a learning rate far too large):
 # it raises like a non-finite fit instead of returning finite garbage.
@@ -66,6 +70,25 @@ _BLOW_UP_FACTOR = 100.0
 def _member_rng(seed, member):
     """Member ``member``'s random generator: a function of the seed and m alone."""
     return np.random.default_rng(np.random.SeedSequence([seed, member]))
+
+
+def _prior_rng(seed, member):
+    """Member ``member``'s generator of its randomized prior network."""
+    return np.random.default_rng(np.random.SeedSequence([seed, member, _PRIOR_STREAM]))
+
+
+def _init_prior(rng, shapes, activation, n_location):
+    """One member's randomized prior network (Osband et al., 2018).
+
+    The member's own architecture and initialisation (a Glorot-uniform draw),
+    with the output columns past ``n_location`` zeroed: the prior moves the
+    location (the mean, or the logits), never the scale head.
+    """
+    *hidden, (weights, bias) = _init_member(rng, shapes, activation)
+    weights, bias = weights.copy(), bias.copy()
+    weights[:, n_location:] = 0.0
+    bias[n_location:] = 0.0
+    return (*hidden, (weights, bias))
 
 
 def _softplus(x):
@@ -101,13 +124,17 @@ def _concatenate(first, second):
     )
 
 
-def _predict_members(params, X, activation):
-    """Raw outputs of every member, shape (n_members, n_samples, n_outputs)."""
+def _predict_members(params, X, activation, prior=None):
+    """Raw outputs of every member, shape (n_members, n_samples, n_outputs).
+
+    ``prior`` is ``(prior_params, prior_scale)`` or None, as in
+    :func:`skdeepens._core.network.predict_ensemble`.
+    """
     # Chunks bound the memory of the hidden activations on very large X.
     return np.concatenate(
         [
             network.predict_ensemble(
-                params, X[start : start + _PREDICT_CHUNK], activation
+                params, X[start : start + _PREDICT_CHUNK], activation, prior
             )
             for start in range(0, max(len(X), 1), _PREDICT_CHUNK)
         ],
@@ -149,6 +176,7 @@ class _BaseDeepEnsemble(BaseEstimator):
             StrOptions({"auto"}),
         ],
         "tol": [Interval(Real, 0, None, closed="left")],
+        "prior_scale": [Interval(Real, 0, None, closed="left")],
         "warm_start": ["boolean"],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -250,15 +278,23 @@ class _BaseDeepEnsemble(BaseEstimator):
             self._n_network_outputs(targets.shape[1]),
         )
         init = _stack([_init_member(rng, shapes, self.activation) for rng in rngs])
+        prior = self._draw_priors(members, shapes, targets.shape[1])
 
         validation = stopping_rows if self.early_stopping else None
-        result = self._train(init, rngs, X_std, T_std, weights, validation)
+        result = self._train(init, rngs, X_std, T_std, weights, validation, prior=prior)
         params, curve, val_curve = (
             result.params,
             result.loss_curve,
             result.validation_curve,
         )
 
+        if warm and prior is not None:
+            self.prior_params_ = _concatenate(self.prior_params_, prior)
+        elif prior is not None:
+            self.prior_params_ = prior
+        elif hasattr(self, "prior_params_"):
+            del self.prior_params_
+        self._fitted_prior_scale = float(self.prior_scale)
         if warm:
             self.params_ = _concatenate(self.params_, params)
             self._adam_state = tuple(
@@ -305,6 +341,19 @@ class _BaseDeepEnsemble(BaseEstimator):
             targets, sample_weight
         )
 
+    def _draw_priors(self, members, shapes, n_targets):
+        """The members' fixed prior networks, from their own streams, or None."""
+        if not self.prior_scale > 0:
+            return None
+        return _stack(
+            [
+                _init_prior(
+                    _prior_rng(self._seed, m), shapes, self.activation, n_targets
+                )
+                for m in members
+            ]
+        )
+
     def _partial_fit_members(self, X, targets, sample_weight):
         """One epoch of every member over all the given rows (``partial_fit``).
 
@@ -343,6 +392,10 @@ class _BaseDeepEnsemble(BaseEstimator):
             init = _stack([_init_member(rng, shapes, self.activation) for rng in rngs])
             opt_state, rates = None, self.learning_rate_init
             self._n_partial_fits = 0
+            prior = self._draw_priors(members, shapes, targets.shape[1])
+            if prior is not None:
+                self.prior_params_ = prior
+            self._fitted_prior_scale = float(self.prior_scale)
         else:
             # Each later call draws member m's order from (seed, m, call) alone.
             rngs = [
@@ -356,6 +409,7 @@ class _BaseDeepEnsemble(BaseEstimator):
                 self._adam_state,
                 self._learning_rates,
             )
+            prior = getattr(self, "prior_params_", None)
         result = self._train(
             init,
             rngs,
@@ -366,6 +420,7 @@ class _BaseDeepEnsemble(BaseEstimator):
             opt_state=opt_state,
             learning_rate=rates,
             incremental=True,
+            prior=prior,
         )
         self.params_ = result.params
         self._adam_state, self._learning_rates = result.opt_state, result.learning_rate
@@ -475,6 +530,7 @@ class _BaseDeepEnsemble(BaseEstimator):
             batch_rows=np.int32(0),
             n_rows=np.int32(0),
             n_validation_rows=np.int32(0),
+            prior_scale=np.float32(self.prior_scale),
         )
 
     def _train(
@@ -489,6 +545,7 @@ class _BaseDeepEnsemble(BaseEstimator):
         opt_state=None,
         learning_rate=None,
         incremental=False,
+        prior=None,
     ):
         """Run the compiled trainer, then apply scikit-learn's rules to its result.
 
@@ -546,6 +603,7 @@ class _BaseDeepEnsemble(BaseEstimator):
             max_epochs=1 if incremental else self.max_iter,
             on_epochs=report if self.verbose else None,
             opt_state=opt_state,
+            prior_params=prior,
         )
         self._check_training_result(result, warn_unconverged=not incremental)
         return result
@@ -610,6 +668,12 @@ class _BaseDeepEnsemble(BaseEstimator):
 
     # --------------------------------------------------------------- predicting
 
+    def _prior(self):
+        """The fitted randomized priors as ``(prior_params_, scale)``, or None."""
+        if not hasattr(self, "prior_params_"):
+            return None
+        return self.prior_params_, self._fitted_prior_scale
+
     def _member_outputs(self, X, *, with_inputs=False):
         """Validated X through every member: raw outputs (n_members, n, n_out).
 
@@ -620,7 +684,7 @@ class _BaseDeepEnsemble(BaseEstimator):
         # Overflow far from the training data is reported by the check below.
         with np.errstate(over="ignore", invalid="ignore"):
             X_std = (X - self._x_mean) / self._x_scale
-            out = _predict_members(self.params_, X_std, self.activation)
+            out = _predict_members(self.params_, X_std, self.activation, self._prior())
         self._check_predictions(X, outputs=out)
         return (X, out) if with_inputs else out
 
@@ -710,14 +774,24 @@ _COMMON_PARAMETERS_DOC = """
         ``ConvergenceWarning`` is raised.
     tol : float, default=1e-4
         Minimal improvement of the monitored loss that resets the count.
+    prior_scale : float, default=0.0
+        Randomized prior functions (Osband, Aslanides & Cassirer, 2018): each
+        member predicts ``f_m(x) + prior_scale * p_m(x)``, where ``p_m`` is a
+        fixed, untrained network of the member's architecture drawn from its
+        own randomness (apart from its initialisation and data order), added
+        to the mean (not the scale head) or to the logits, in standardised
+        units. The trained part fits the data's residual from the prior; away
+        from the data the members keep their priors' disagreement, so the
+        epistemic uncertainty grows there. 0 turns it off (the fit is then
+        unchanged bit for bit). See the user guide for when to use it.
     warm_start : bool, default=False
         When True, a new call to ``fit`` keeps the fitted members and trains only
         the members added by a larger ``n_estimators`` (as in
         :class:`~sklearn.ensemble.BaggingRegressor`); they are the same networks
         a fresh fit would train. Changing ``activation``, ``loss``,
-        ``hidden_layer_sizes``, the number of features or the width of ``y``
-        between warm fits raises a ``ValueError``. ``partial_fit`` always
-        continues the fitted members, whatever ``warm_start`` is.
+        ``hidden_layer_sizes``, ``prior_scale``, the number of features or the
+        width of ``y`` between warm fits raises a ``ValueError``. ``partial_fit``
+        always continues the fitted members, whatever ``warm_start`` is.
     random_state : int, RandomState instance or None, default=None
         Seeds every member's initial weights and data order.
     verbose : int, default=0
@@ -734,6 +808,9 @@ _COMMON_ATTRIBUTES_DOC = """
         Each member's training objective per epoch; NaN after it stopped.
     validation_loss_curve_ : ndarray of shape (n_iter, n_estimators)
         Each member's validation loss per epoch (only with ``early_stopping``).
+    prior_params_ : tuple of (ndarray, ndarray)
+        The members' randomized prior networks, stacked like ``params_``
+        (only with ``prior_scale > 0``); fixed at their random draw.
     n_iter_ : int
         Epochs run by the longest-training member (``n_iter`` rows of the
         loss curves), plus one per ``partial_fit`` call since.
@@ -853,6 +930,7 @@ class DeepEnsembleRegressor(RegressorMixin, _BaseDeepEnsemble):
         validation_fraction=0.1,
         n_iter_no_change="auto",
         tol=1e-4,
+        prior_scale=0.0,
         warm_start=False,
         random_state=None,
         verbose=0,
@@ -874,6 +952,7 @@ class DeepEnsembleRegressor(RegressorMixin, _BaseDeepEnsemble):
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
+        self.prior_scale = prior_scale
         self.warm_start = warm_start
         self.random_state = random_state
         self.verbose = verbose
@@ -1026,7 +1105,7 @@ class DeepEnsembleRegressor(RegressorMixin, _BaseDeepEnsemble):
         return out[..., :n_targets], _softplus(out[..., n_targets:]) + MIN_SCALE
 
     def _fit_calibration(self, X_held_out, T_held_out, w_held_out):
-        out = _predict_members(self.params_, X_held_out, self.activation)
+        out = _predict_members(self.params_, X_held_out, self.activation, self._prior())
         loc, scale = self._loc_scale_from_outputs(out)
         self.calibration_factors_ = fit_calibration(
             loc, scale, self._family, T_held_out.astype(np.float64), w_held_out
@@ -1254,6 +1333,7 @@ class DeepEnsembleClassifier(ClassifierMixin, _BaseDeepEnsemble):
         validation_fraction=0.1,
         n_iter_no_change="auto",
         tol=1e-4,
+        prior_scale=0.0,
         warm_start=False,
         random_state=None,
         verbose=0,
@@ -1273,6 +1353,7 @@ class DeepEnsembleClassifier(ClassifierMixin, _BaseDeepEnsemble):
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
+        self.prior_scale = prior_scale
         self.warm_start = warm_start
         self.random_state = random_state
         self.verbose = verbose

@@ -41,6 +41,7 @@ _NUMERIC_PARAMETERS = (
     "max_iter",
     "validation_fraction",
     "n_iter_no_change",
+    "prior_scale",
     "tol",
 )
 
@@ -274,6 +275,7 @@ def fit_signature(estimator, n_outputs=None):
         "activation": estimator.activation,
         "loss": estimator.loss,
         "hidden_layer_sizes": estimator._hidden_layer_sizes(),
+        "prior_scale": float(estimator.prior_scale),
     }
     if n_outputs is not None:
         signature["n_outputs"] = n_outputs

@@ -42,9 +42,11 @@ ESTIMATORS = [
     ),
     DeepEnsembleRegressor(adversarial_epsilon=0.01, **_SMALL),
     DeepEnsembleRegressor(**{**_SMALL, "early_stopping": True}),
+    DeepEnsembleRegressor(prior_scale=1.0, **_SMALL),
     *(DeepEnsembleClassifier(loss=loss, **_SMALL) for loss in ("log_loss", "brier")),
     DeepEnsembleClassifier(adversarial_epsilon=0.01, **_SMALL),
     DeepEnsembleClassifier(**{**_SMALL, "early_stopping": True}),
+    DeepEnsembleClassifier(prior_scale=1.0, **_SMALL),
 ]
 
 PER_CHECK_PARAMS = {

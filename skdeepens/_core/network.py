@@ -72,6 +72,35 @@ def forward(params, x, activation):
     return x @ w_out + b_out[None, :]
 
 
+def forward_with_prior(params, prior_params, prior_scale, x, activation):
+    """One member's output with its randomized prior function (Osband et al., 2018).
+
+    ``forward(params, x) + prior_scale * forward(prior_params, x)``: the prior is
+    a fixed network of the same architecture, never trained, so the member's
+    trainable part learns the data's residual from it and, away from the data,
+    members keep the disagreement of their priors. With ``prior_params=None``
+    this is :func:`forward` (the same program: no prior network is traced).
+
+    Parameters
+    ----------
+    params, prior_params : tuple of (weights, bias)
+        One member's trained and prior parameters (``prior_params`` may be
+        None: no prior).
+    prior_scale : scalar
+        Weight of the prior's output.
+    x : array of shape (n_samples, n_features)
+    activation : str
+
+    Returns
+    -------
+    out : array of shape (n_samples, n_outputs)
+    """
+    out = forward(params, x, activation)
+    if prior_params is None:
+        return out
+    return out + prior_scale * forward(prior_params, x, activation)
+
+
 def forward_ensemble(stacked_params, x, activation):
     """Apply every member of an ensemble to the same inputs.
 
@@ -104,7 +133,7 @@ NUMPY_ACTIVATIONS = {
 }
 
 
-def predict_ensemble(stacked_params, x, activation):
+def predict_ensemble(stacked_params, x, activation, prior=None):
     """Every member's outputs, computed in float64 with NumPy.
 
     The same network as :func:`forward_ensemble`, evaluated on the host for
@@ -119,11 +148,23 @@ def predict_ensemble(stacked_params, x, activation):
         Parameters with a leading member axis, as NumPy arrays.
     x : ndarray of shape (n_samples, n_features)
     activation : str
+    prior : tuple (prior_params, prior_scale) or None
+        Each member's randomized prior network (stacked like
+        ``stacked_params``) and its weight, added to the output as in
+        :func:`forward_with_prior`; None: no prior.
 
     Returns
     -------
     out : ndarray of shape (n_members, n_samples, n_outputs), float64
     """
+    out = _numpy_forward(stacked_params, x, activation)
+    if prior is not None:
+        prior_params, prior_scale = prior
+        out = out + float(prior_scale) * _numpy_forward(prior_params, x, activation)
+    return out
+
+
+def _numpy_forward(stacked_params, x, activation):
     hidden = NUMPY_ACTIVATIONS[activation]
     *hidden_layers, (w_out, b_out) = stacked_params
     h = np.asarray(x, dtype=np.float64)[None]

@@ -25,8 +25,14 @@ Design:
   power-of-two bucket, so cross-validation folds, refits and clones reuse one
   compilation. Everything that can change between fits without changing the
   program (learning rate, penalty, adversarial step, beta, stopping and
-  schedule settings) is traced; only the loss, the activation, FGSM on or off
-  and whether there is a validation set are static.
+  schedule settings, the weight of the randomized prior) is traced; only the
+  loss, the activation, FGSM on or off, whether there is a validation set and
+  whether there is a prior network at all are static.
+* Randomized prior functions (Osband et al., 2018): each member's output is
+  its trained network plus ``prior_scale`` times a fixed prior network, an
+  argument stacked over members like the parameters but outside the optimiser
+  and the training state, so nothing updates it. Without a prior (``None``)
+  the program is the prior-free one, bit for bit.
 """
 
 from typing import NamedTuple
@@ -39,7 +45,7 @@ from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from .adversarial import fgsm
 from .likelihoods import LOSSES, SCALE_LOSSES
-from .network import forward, weight_sq_norm
+from .network import forward_with_prior, weight_sq_norm
 
 # Guards divisions by a total sample weight when every row is padding.
 _TINY = 1e-12
@@ -107,6 +113,9 @@ class Hyperparams(NamedTuple):
         Number of training rows (the rest of the padded arrays is padding).
     n_validation_rows : scalar int
         Number of validation rows.
+    prior_scale : scalar
+        Weight of each member's randomized prior network in its output; used
+        only when the trainer is given prior parameters.
     """
 
     alpha: jax.Array
@@ -121,6 +130,7 @@ class Hyperparams(NamedTuple):
     batch_rows: jax.Array
     n_rows: jax.Array
     n_validation_rows: jax.Array
+    prior_scale: jax.Array = np.float32(0.0)
 
 
 class Data(NamedTuple):
@@ -209,18 +219,21 @@ def _weighted_mean(per_sample, w):
     return jnp.sum(w * per_sample) / jnp.maximum(jnp.sum(w), _TINY)
 
 
-def member_objective(params, x, t, w, hyper, config):
+def member_objective(params, x, t, w, hyper, config, prior_params=None):
     """One member's penalised training objective on one batch.
 
     With ``config.adversarial`` the data term is the average of the loss on the
     clean batch and on its FGSM perturbation (Lakshminarayanan et al., 2017,
-    algorithm 1).
+    algorithm 1). ``prior_params``, the member's fixed prior network (or
+    None), is added to its output with weight ``hyper.prior_scale``; it is
+    not penalised and gets no gradient step.
     """
 
     def per_sample(inputs):
-        return _per_sample_loss(
-            forward(params, inputs, config.activation), t, hyper, config
+        out = forward_with_prior(
+            params, prior_params, hyper.prior_scale, inputs, config.activation
         )
+        return _per_sample_loss(out, t, hyper, config)
 
     data_loss = _weighted_mean(per_sample(x), w)
     if config.adversarial:
@@ -241,7 +254,17 @@ def _select_members(mask, new_tree, old_tree):
     return jax.tree_util.tree_map(select, new_tree, old_tree)
 
 
-def dataset_loss(stacked_params, x, t, w, n_rows, loss, activation):
+def dataset_loss(
+    stacked_params,
+    x,
+    t,
+    w,
+    n_rows,
+    loss,
+    activation,
+    prior_params=None,
+    prior_scale=0.0,
+):
     """Each member's weighted mean loss over the first ``n_rows`` rows.
 
     No penalty and no FGSM: the quantity early stopping monitors. The rows are
@@ -256,8 +279,9 @@ def dataset_loss(stacked_params, x, t, w, n_rows, loss, activation):
     chunk = min(_EVAL_CHUNK, x.shape[0])
     n_chunks = (n_rows + chunk - 1) // chunk
 
-    def member_sum(params, xc, tc, wc):
-        per_sample = LOSSES[loss](forward(params, xc, activation), tc)
+    def member_sum(params, prior, xc, tc, wc):
+        out = forward_with_prior(params, prior, prior_scale, xc, activation)
+        per_sample = LOSSES[loss](out, tc)
         # Padding rows of the last chunk count for nothing, whatever they hold.
         return jnp.sum(jnp.where(wc > 0, wc * per_sample, 0.0))
 
@@ -266,8 +290,8 @@ def dataset_loss(stacked_params, x, t, w, n_rows, loss, activation):
         xc = jax.lax.dynamic_slice_in_dim(x, *rows)
         tc = jax.lax.dynamic_slice_in_dim(t, *rows)
         wc = jax.lax.dynamic_slice_in_dim(w, *rows)
-        sums = jax.vmap(member_sum, in_axes=(0, None, None, None))(
-            stacked_params, xc, tc, wc
+        sums = jax.vmap(member_sum, in_axes=(0, 0, None, None, None))(
+            stacked_params, prior_params, xc, tc, wc
         )
         return total + sums
 
@@ -282,7 +306,7 @@ def _monitored_set(data, hyper, config):
     return data.x, data.t, data.w, hyper.n_rows
 
 
-def _run_epochs(state, data, orders, n_epochs, hyper, config):
+def _run_epochs(state, data, orders, n_epochs, hyper, config, prior_params=None):
     """Run up to ``n_epochs`` epochs of every active member (the compiled program).
 
     ``orders`` has shape (max_epochs_per_call, n_members, padded_rows + width):
@@ -297,8 +321,8 @@ def _run_epochs(state, data, orders, n_epochs, hyper, config):
     slot = jnp.arange(width)
     grad_fn = jax.value_and_grad(member_objective)
 
-    def member_update(params, opt_state, lr, x, t, w):
-        loss, grads = grad_fn(params, x, t, w, hyper, config)
+    def member_update(params, opt_state, lr, prior, x, t, w):
+        loss, grads = grad_fn(params, x, t, w, hyper, config, prior)
         direction, opt_state = _ADAM.update(grads, opt_state, params)
         params = jax.tree_util.tree_map(lambda p, d: p - lr * d, params, direction)
         return params, opt_state, loss
@@ -315,6 +339,7 @@ def _run_epochs(state, data, orders, n_epochs, hyper, config):
             state.params,
             state.opt_state,
             state.learning_rate,
+            prior_params,
             data.x[rows],
             data.t[rows],
             w,
@@ -343,6 +368,8 @@ def _run_epochs(state, data, orders, n_epochs, hyper, config):
                 *_monitored_set(data, hyper, config),
                 config.loss,
                 config.activation,
+                prior_params,
+                hyper.prior_scale,
             )
         else:
             monitored = epoch_loss
@@ -416,9 +443,16 @@ def _run_epochs(state, data, orders, n_epochs, hyper, config):
     return state, n_run, curves
 
 
-def _initial_loss(params, data, hyper, config):
+def _initial_loss(params, data, hyper, config, prior_params=None):
     monitored = _monitored_set(data, hyper, config)
-    return dataset_loss(params, *monitored, config.loss, config.activation)
+    return dataset_loss(
+        params,
+        *monitored,
+        config.loss,
+        config.activation,
+        prior_params,
+        hyper.prior_scale,
+    )
 
 
 _run_epochs_jit = jax.jit(_run_epochs, static_argnames=("config",), donate_argnums=0)
@@ -521,6 +555,7 @@ def fit_ensemble(
     max_epochs,
     on_epochs=None,
     opt_state=None,
+    prior_params=None,
 ):
     """Train every member from its initial parameters: the whole fit.
 
@@ -555,6 +590,10 @@ def fit_ensemble(
         fit of the same members (``partial_fit``). None starts from Adam's
         initial state. The stopping state (best loss, patience counter, number
         of rate reductions) always starts afresh.
+    prior_params : tuple of (ndarray, ndarray), optional
+        Each member's fixed randomized prior network, stacked like
+        ``init_params``; added to the output with weight ``hyper.prior_scale``
+        and never trained. None (the default): no prior.
 
     Returns
     -------
@@ -583,6 +622,8 @@ def fit_ensemble(
 
     mesh, n_slots = _member_sharding(n_members)
     params = _pad_members(init_params, n_slots)
+    if prior_params is not None:
+        prior_params = _place(_pad_members(prior_params, n_slots), mesh, 0)
     opt_shapes = jax.eval_shape(jax.vmap(_ADAM.init), params)
     if opt_state is None:
         opt_state = jax.tree_util.tree_map(
@@ -614,7 +655,9 @@ def fit_ensemble(
     # costs a near-noiseless data set several nats of NLL.
     with jax.default_matmul_precision("highest"):
         state = state._replace(
-            initial_loss=_initial_loss_jit(state.params, data, hyper, config)
+            initial_loss=_initial_loss_jit(
+                state.params, data, hyper, config, prior_params
+            )
         )
         curves = ([], [], [])
         done = 0
@@ -623,7 +666,13 @@ def fit_ensemble(
             orders[:, :n_members, :n_rows] = draw_orders(per_call)
             n_run = min(per_call, max_epochs - done)
             state, ran, call_curves = _run_epochs_jit(
-                state, data, _place(orders, mesh, 1), np.int32(n_run), hyper, config
+                state,
+                data,
+                _place(orders, mesh, 1),
+                np.int32(n_run),
+                hyper,
+                config,
+                prior_params,
             )
             ran = int(ran)
             for store, curve in zip(curves, call_curves):
