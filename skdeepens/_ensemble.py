@@ -26,6 +26,7 @@ from . import _validation
 from ._calibration import apply_calibration, fit_calibration
 from ._core import network, training
 from ._core.likelihoods import MIN_SCALE, SCALE_LOSSES
+from ._families import POINT, check_scale_losses, family_of_loss, get_family
 from ._mixture import (
     MixtureDistribution,
     classification_uncertainty,
@@ -57,6 +58,10 @@ _VALIDATION_STREAM = 2**32 - 1
 # of its random initialisation has blown up (a learning rate far too large):
 # it raises like a non-finite fit instead of returning finite garbage.
 _BLOW_UP_FACTOR = 100.0
+
+# A loss that predicts a scale but has no distribution family would otherwise
+# be treated as a point loss: fail at import instead.
+check_scale_losses(SCALE_LOSSES)
 
 
 def _member_rng(seed, member):
@@ -777,17 +782,15 @@ class DeepEnsembleRegressor(RegressorMixin, _BaseDeepEnsemble):
 
     @property
     def _family(self):
-        return {"gaussian_nll": "gaussian", "laplace_nll": "laplace"}.get(
-            self.loss, "point"
-        )
+        return family_of_loss(self.loss, SCALE_LOSSES)
 
     def _calibrates(self):
-        return self.calibration is not None and self._family != "point"
+        return self.calibration is not None and self._family != POINT
 
     def _loc_scale_from_outputs(self, out):
         """Members' locations and scales, in standardised units."""
         n_targets = self._target_mean.shape[0]
-        if self._family == "point":
+        if self._family == POINT:
             return out, None
         # The scale head as in training, softplus(rho) + 1e-6, in float64.
         return out[..., :n_targets], _softplus(out[..., n_targets:]) + MIN_SCALE
@@ -822,6 +825,37 @@ class DeepEnsembleRegressor(RegressorMixin, _BaseDeepEnsemble):
     def _shape_output(self, values):
         return values[..., 0] if self._y_ndim == 1 else values
 
+    def predict_members(self, X):
+        """Each member's predictive distribution, the role of ``estimators_``.
+
+        The members' parameters as the mixture uses them: in the target's
+        units and recalibrated (see ``calibration``), so that their uniform
+        mixture is ``predict_dist(X)``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Inputs.
+
+        Returns
+        -------
+        members : Bunch
+            ``loc``: each member's mean (every family is symmetric about its
+            location); ``scale``: its scale parameter (the standard deviation
+            of a Gaussian member, ``b`` of a Laplace one); ``std``: its
+            standard deviation; and ``family``, the members' family name
+            (``"point"`` for a point loss, whose ``scale`` and ``std`` are
+            None). Arrays of shape ``(n_estimators,) + predict(X).shape``.
+        """
+        loc, scale = self._member_loc_scale(X)
+        std = None
+        if scale is not None:
+            std = np.sqrt(get_family(self._family).variance(scale))
+            scale, std = self._shape_output(scale), self._shape_output(std)
+        return Bunch(
+            loc=self._shape_output(loc), scale=scale, std=std, family=self._family
+        )
+
     def predict(self, X, return_std=False):
         """Predict the mixture mean, and optionally its total standard deviation.
 
@@ -847,8 +881,9 @@ class DeepEnsembleRegressor(RegressorMixin, _BaseDeepEnsemble):
     def predict_uncertainty(self, X):
         """Predictive mean and the split of the predictive variance.
 
-        Gaussian members (eq. 4-5 of the seed practical) contribute their
-        variance ``sigma**2``, Laplace members their variance ``2 * b**2``; with
+        Gaussian members contribute their variance ``sigma**2``, Laplace
+        members their variance ``2 * b**2`` (Lakshminarayanan et al., 2017,
+        section 2.4, for the Gaussian mixture); with
         a point loss the members predict no noise and ``aleatoric`` is zero.
 
         Parameters
@@ -895,7 +930,7 @@ class DeepEnsembleRegressor(RegressorMixin, _BaseDeepEnsemble):
             For a point loss ("squared_error", "absolute_error"): those members
             predict no spread, so the ensemble has no density to return.
         """
-        if self._family == "point":
+        if self._family == POINT:
             check_is_fitted(self)
             raise ValueError(
                 f"predict_dist needs members that predict a distribution, but "
@@ -1101,6 +1136,23 @@ class DeepEnsembleClassifier(ClassifierMixin, _BaseDeepEnsemble):
     def _member_log_proba(self, X):
         logits = self._member_outputs(X)
         return logits - np.logaddexp.reduce(logits, axis=-1, keepdims=True)
+
+    def predict_members(self, X):
+        """Each member's class probabilities, the role of ``estimators_``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Inputs.
+
+        Returns
+        -------
+        members : Bunch
+            ``proba`` of shape (n_estimators, n_samples, n_classes): each
+            member's softmax probabilities, columns in the order of
+            ``classes_``; their mean is ``predict_proba(X)``.
+        """
+        return Bunch(proba=np.exp(self._member_log_proba(X)))
 
     def predict_log_proba(self, X):
         """Log of the averaged class probabilities, finite everywhere.
