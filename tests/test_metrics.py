@@ -540,3 +540,52 @@ def test_classification_metric_errors():
         expected_calibration_error([0, 1], y_proba, classes=[0, 0])
     with pytest.raises(ValueError, match="thresholds must be a 1-D array"):
         accuracy_confidence_curve([0, 1], y_proba, thresholds=[0.5, np.nan])
+
+
+def test_classification_calibration_curve_against_a_loop():
+    rng = np.random.default_rng(3)
+    y_proba = rng.dirichlet(np.ones(4), size=300)
+    y_true = rng.integers(0, 4, size=300)
+    weights = rng.uniform(0.1, 2.0, size=300)
+    accuracy, confidence, counts = classification_calibration_curve(
+        y_true, y_proba, n_bins=7, sample_weight=weights
+    )
+    top = y_proba.max(axis=1)
+    correct = y_proba.argmax(axis=1) == y_true
+    for k in range(7):
+        # bins (k/7, (k+1)/7], the first one closed at 0 too
+        low, high = k / 7, (k + 1) / 7
+        inside = (top > low) & (top <= high) if k else top <= high
+        w = weights[inside]
+        assert counts[k] == pytest.approx(w.sum(), rel=1e-12)
+        if w.sum() == 0:
+            assert np.isnan(accuracy[k]) and np.isnan(confidence[k])
+        else:
+            assert accuracy[k] == pytest.approx(np.average(correct[inside], weights=w))
+            assert confidence[k] == pytest.approx(np.average(top[inside], weights=w))
+    filled = counts > 0
+    ece = np.sum(counts[filled] * np.abs(accuracy - confidence)[filled]) / counts.sum()
+    assert expected_calibration_error(
+        y_true, y_proba, n_bins=7, sample_weight=weights
+    ) == pytest.approx(ece, rel=1e-12)
+    with pytest.raises(ValueError, match="sample_weight must be finite and >= 0"):
+        classification_calibration_curve(y_true, y_proba, sample_weight=-weights)
+    with pytest.raises(ValueError, match="n_bins"):
+        classification_calibration_curve(y_true, y_proba, n_bins=0)
+
+
+def test_deprecated_names_warn_and_agree():
+    from skdeepens import metrics
+
+    dist = MixtureDistribution([[0.0, 1.0]], [[1.0, 2.0]], "laplace")
+    y = np.array([0.5, -1.0])
+    pairs = [
+        (metrics.crps_gaussian, gaussian_crps, (y, [0.0, 1.0], [1.0, 2.0])),
+        (metrics.crps_laplace, laplace_crps, (y, [0.0, 1.0], [1.0, 2.0])),
+        (metrics.crps_mixture, mixture_crps, (y, dist)),
+        (metrics.crps_loss, mixture_crps_loss, (y, dist)),
+    ]
+    for old, new, args in pairs:
+        with pytest.warns(FutureWarning, match=f"renamed {new.__name__}"):
+            assert_array_equal(old(*args), new(*args))
+        assert old.__name__ not in metrics.__all__

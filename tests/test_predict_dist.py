@@ -2,20 +2,11 @@
 
 import numpy as np
 import pytest
+from _helpers import QUICK
 from sklearn.model_selection import GridSearchCV, KFold
 
 from skdeepens import DeepEnsembleRegressor, MixtureDistribution
 from skdeepens.metrics import mixture_nll_loss, neg_crps_scorer, neg_nll_scorer
-
-QUICK = dict(
-    n_estimators=3,
-    hidden_layer_sizes=(16,),
-    max_iter=60,
-    learning_rate_init=1e-2,
-    n_iter_no_change=np.inf,
-    early_stopping=False,
-    random_state=0,
-)
 
 
 def _heteroscedastic(n, seed):
