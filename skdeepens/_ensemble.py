@@ -1164,6 +1164,7 @@ class DeepEnsembleClassifier(ClassifierMixin, _BaseDeepEnsemble):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Inputs.
 
         Returns
         -------
@@ -1180,6 +1181,7 @@ class DeepEnsembleClassifier(ClassifierMixin, _BaseDeepEnsemble):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Inputs.
 
         Returns
         -------
@@ -1194,6 +1196,7 @@ class DeepEnsembleClassifier(ClassifierMixin, _BaseDeepEnsemble):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Inputs.
 
         Returns
         -------
@@ -1209,6 +1212,7 @@ class DeepEnsembleClassifier(ClassifierMixin, _BaseDeepEnsemble):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Inputs.
 
         Returns
         -------

@@ -147,8 +147,12 @@ class ClassificationCalibrationDisplay:
             Number of bins.
         classes : array-like of shape (n_classes,), default=None
             The labels of the columns; ``np.unique(y_true)`` by default.
-        sample_weight, name, ax
-            As in :meth:`from_estimator`.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+        name : str, default=None
+            Legend name.
+        ax : matplotlib Axes, default=None
+            Where to draw.
         **plot_kwargs
             Passed to :meth:`plot`.
 
