@@ -490,6 +490,19 @@ def _append_columns(old, new):
     return np.hstack([pad(old), pad(new)])
 
 
+def _splice(doc, anchor, replacement):
+    """``doc`` with its one ``anchor`` replaced; raises if it is not there once.
+
+    The estimators' docstrings are spliced from the shared parameter list, so a
+    reordering of that list must fail here rather than silently drop text.
+    """
+    if doc.count(anchor) != 1:
+        raise RuntimeError(
+            f"docstring anchor {anchor!r} found {doc.count(anchor)} times"
+        )
+    return doc.replace(anchor, replacement)
+
+
 _COMMON_PARAMETERS_DOC = """
     n_estimators : int, default=5
         Number of members M. Member ``m`` depends only on ``random_state`` and
@@ -602,7 +615,8 @@ class DeepEnsembleRegressor(RegressorMixin, _BaseDeepEnsemble):
 
     Parameters
     ----------"""
-        + _COMMON_PARAMETERS_DOC.replace(
+        + _splice(
+            _COMMON_PARAMETERS_DOC,
             "    adversarial_epsilon",
             """    loss : {"gaussian_nll", "laplace_nll", "squared_error", \
 "absolute_error"}, default="gaussian_nll"
@@ -629,7 +643,6 @@ class DeepEnsembleRegressor(RegressorMixin, _BaseDeepEnsemble):
         ``predict_dist`` all describe it. The mean is unchanged. ``None``
         turns it off. Point losses have no distribution to calibrate.
     adversarial_epsilon""",
-            1,
         )
         + """
     Attributes
@@ -1002,13 +1015,13 @@ class DeepEnsembleClassifier(ClassifierMixin, _BaseDeepEnsemble):
 
     Parameters
     ----------"""
-        + _COMMON_PARAMETERS_DOC.replace(
+        + _splice(
+            _COMMON_PARAMETERS_DOC,
             "    adversarial_epsilon",
             """    loss : {"log_loss", "brier"}, default="log_loss"
         Training loss of each member: softmax cross-entropy, or the
         multiclass Brier score of the softmax probabilities.
     adversarial_epsilon""",
-            1,
         )
         + """
     Attributes

@@ -164,7 +164,7 @@ def test_regression_members_display_layout(pyplot, cubic):
 
 
 def test_regression_members_display_point_loss(pyplot):
-    # Point-loss members have no spread: predict_dist raises, the display
+    # Point-loss members have no spread (predict_members gives no std): the display
     # still draws each member's mean with a zero-width band.
     X, y = make_cubic(n_samples=20, random_state=0)
     reg = DeepEnsembleRegressor(
