@@ -112,6 +112,7 @@ def test_skpro_adapter_laplace_members_and_a_pipeline():
     assert all(isinstance(c, Laplace) for _, c in dist._distributions)
 
 
+@pytest.mark.slow
 def test_skpro_check_estimator_passes():
     pytest.importorskip("skpro")
     from skpro.utils import check_estimator

@@ -47,7 +47,7 @@ ESTIMATORS = [
 
 # The variants change the training loss, the training step (FGSM) or the data
 # a member sees (the early-stopping split): by default they run the checks of
-# training, multi-output heads, idempotence, weights and persistence; all the
+# training, multi-output heads and weights; all the
 # other checks run on them with the slow tests.
 VARIANTS = [
     *(
@@ -65,8 +65,6 @@ VARIANT_CHECKS = {
     "check_classifiers_train",
     "check_regressors_train",
     "check_regressor_multioutput",
-    "check_fit_idempotent",
-    "check_estimators_pickle",
     "check_sample_weight_equivalence_on_dense_data",
 }
 

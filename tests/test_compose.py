@@ -57,6 +57,7 @@ def _hand_nll(y, loc, scale):
     return -np.mean(special.logsumexp(log_member, axis=0) - np.log(len(loc)))
 
 
+@pytest.mark.slow
 def test_readme_search_scores_every_candidate_by_its_held_out_nll(cubic):
     X, y = cubic
     search = GridSearchCV(
@@ -104,6 +105,7 @@ def test_scorers_on_a_pipeline_are_the_last_steps_mixture_scores(cubic, pipe):
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("scorer", [neg_nll_scorer, neg_crps_scorer])
 def test_scorers_in_randomized_halving_search_and_cross_validate(cubic, scorer):
     X, y = cubic

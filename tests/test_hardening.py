@@ -203,6 +203,7 @@ with multiprocessing.get_context("fork").Pool(1) as pool:
 """
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "win32", reason="no os.fork on Windows")
 def test_fit_in_a_process_forked_after_jax_raises_instead_of_hanging():
     result = subprocess.run(

@@ -61,6 +61,7 @@ def test_nll_and_crps_scorers_on_a_fitted_regressor():
     assert neg_crps_scorer(reg, X, y) < 0
 
 
+@pytest.mark.slow
 def test_grid_search_with_the_nll_scorer_selects_by_likelihood():
     X, y = _heteroscedastic(150, 3)
     cv = KFold(3, shuffle=True, random_state=0)
