@@ -145,11 +145,13 @@ def test_predictions_match_the_members_computed_by_hand(blobs, blobs_ensemble):
     )
 
 
+@pytest.mark.slow
 def test_ensemble_fits_the_spirals(spirals, spirals_ensemble):
     X, y = spirals
     assert spirals_ensemble.score(X, y) >= 0.95
 
 
+@pytest.mark.slow
 def test_epistemic_uncertainty_grows_away_from_the_spirals(spirals, spirals_ensemble):
     X, _ = spirals
     angle = np.linspace(0, 2 * np.pi, 64, endpoint=False)
@@ -300,6 +302,7 @@ def test_brier_loss_trains_and_is_the_multiclass_brier_score(blobs, blobs_ensemb
     assert not np.allclose(clf.params_[0][0], blobs_ensemble.params_[0][0])
 
 
+@pytest.mark.slow
 def test_adversarial_training_changes_the_members_and_still_fits(blobs, blobs_ensemble):
     X, y = blobs
     clf = DeepEnsembleClassifier(**{**QUICK, "adversarial_epsilon": 0.01}).fit(X, y)

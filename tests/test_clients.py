@@ -158,6 +158,7 @@ def test_mapie_split_conformal_regression_with_std_score():
         assert level - 0.05 <= coverage <= level + 0.06
 
 
+@pytest.mark.slow
 def test_mapie_cross_conformal_regression_with_std_score():
     mapie_regression = pytest.importorskip("mapie.regression")
     from mapie.conformity_scores import StdConformityScore
