@@ -18,9 +18,9 @@ import numpy as np
 from skdeepens import DeepEnsembleRegressor
 from skdeepens.datasets import load_uci_regression
 from skdeepens.metrics import (
-    crps_loss,
     interval_coverage_score,
     mean_interval_width,
+    mixture_crps_loss,
     mixture_nll_loss,
     regression_calibration_error,
 )
@@ -63,7 +63,7 @@ def main(argv=None):
         ("moment-matched Gauss", exact.moment_matched()),
     ):
         row = f"{name:<22}{mixture_nll_loss(data.y_test, dist):8.3f}"
-        row += f"{crps_loss(data.y_test, dist):8.3f}"
+        row += f"{mixture_crps_loss(data.y_test, dist):8.3f}"
         for level in (0.90, 0.95):
             lower, upper = dist.interval(level)
             row += f"{interval_coverage_score(data.y_test, lower, upper):9.3f}"

@@ -26,6 +26,7 @@ from . import _validation
 from ._calibration import apply_calibration, fit_calibration
 from ._core import network, training
 from ._core.likelihoods import MIN_SCALE, SCALE_LOSSES
+from ._families import POINT, check_scale_losses, family_of_loss, get_family
 from ._mixture import (
     MixtureDistribution,
     classification_uncertainty,
@@ -65,6 +66,14 @@ _PRIOR_STREAM = 0x5052494F  # "PRIO"
 # of its random initialisation has blown up (a learning rate far too large):
 # it raises like a non-finite fit instead of returning finite garbage.
 _BLOW_UP_FACTOR = 100.0
+# ... and a regressor whose standardised means on its training rows have a root
+# mean square beyond this many target standard deviations has blown up too.
+_BLOW_UP_MEAN = 1e3
+_BLOW_UP_ROWS = 1024
+
+# A loss that predicts a scale but has no distribution family would otherwise
+# be treated as a point loss: fail at import instead.
+check_scale_losses(SCALE_LOSSES)
 
 
 def _member_rng(seed, member):
@@ -606,7 +615,37 @@ class _BaseDeepEnsemble(BaseEstimator):
             prior_params=prior,
         )
         self._check_training_result(result, warn_unconverged=not incremental)
+        self._check_outputs_in_range(result.params, X, prior)
         return result
+
+    def _check_outputs_in_range(self, params, X, prior):
+        """Raise if the members' standardised means have run off the data.
+
+        The targets are standardised, so a sane member predicts means of a few
+        units on its own training rows. A rate far too large can blow the
+        means up by orders of magnitude while the NLL, paying only the log of
+        an equally blown-up scale, still looks moderate.
+        """
+        n_locations = self._n_location_outputs()
+        if n_locations is None:
+            return
+        rows = X[:_BLOW_UP_ROWS].astype(np.float64)
+        fitted_prior = None if prior is None else (prior, float(self.prior_scale))
+        with np.errstate(over="ignore", invalid="ignore"):
+            out = _predict_members(params, rows, self.activation, fitted_prior)
+            rms = np.sqrt(np.mean(np.square(out[..., :n_locations]), axis=(1, 2)))
+        bad = np.flatnonzero(~(rms < _BLOW_UP_MEAN))
+        if len(bad):
+            raise ValueError(
+                f"The fit blew up: member(s) {bad.tolist()} predict means "
+                f"{rms[bad[0]]:.3g} standard deviations away from the target's "
+                "mean on the training rows. Try a smaller learning_rate_init (now "
+                f"{self.learning_rate_init}) or a larger alpha."
+            )
+
+    def _n_location_outputs(self):
+        """Outputs that are standardised means (None: no such outputs)."""
+        return None
 
     def _check_training_result(self, result, *, warn_unconverged=True):
         """Raise for a diverged or blown-up fit; warn for an unconverged one."""
@@ -702,6 +741,19 @@ def _append_columns(old, new):
         return np.pad(curve, ((0, missing), (0, 0)), constant_values=np.nan)
 
     return np.hstack([pad(old), pad(new)])
+
+
+def _splice(doc, anchor, replacement):
+    """``doc`` with its one ``anchor`` replaced; raises if it is not there once.
+
+    The estimators' docstrings are spliced from the shared parameter list, so a
+    reordering of that list must fail here rather than silently drop text.
+    """
+    if doc.count(anchor) != 1:
+        raise RuntimeError(
+            f"docstring anchor {anchor!r} found {doc.count(anchor)} times"
+        )
+    return doc.replace(anchor, replacement)
 
 
 _COMMON_PARAMETERS_DOC = """
@@ -836,7 +888,8 @@ class DeepEnsembleRegressor(RegressorMixin, _BaseDeepEnsemble):
 
     Parameters
     ----------"""
-        + _COMMON_PARAMETERS_DOC.replace(
+        + _splice(
+            _COMMON_PARAMETERS_DOC,
             "    adversarial_epsilon",
             """    loss : {"gaussian_nll", "laplace_nll", "squared_error", \
 "absolute_error"}, default="gaussian_nll"
@@ -867,7 +920,6 @@ class DeepEnsembleRegressor(RegressorMixin, _BaseDeepEnsemble):
         ``predict_dist`` all describe it. The mean is unchanged. ``None``
         turns it off. Point losses have no distribution to calibrate.
     adversarial_epsilon""",
-            1,
         )
         + """
     Attributes
@@ -1084,22 +1136,23 @@ class DeepEnsembleRegressor(RegressorMixin, _BaseDeepEnsemble):
     def _beta(self):
         return self.beta
 
+    def _n_location_outputs(self):
+        return self._target_mean.shape[0]
+
     def _n_network_outputs(self, n_targets):
         return 2 * n_targets if self.loss in SCALE_LOSSES else n_targets
 
     @property
     def _family(self):
-        return {"gaussian_nll": "gaussian", "laplace_nll": "laplace"}.get(
-            self.loss, "point"
-        )
+        return family_of_loss(self.loss, SCALE_LOSSES)
 
     def _calibrates(self):
-        return self.calibration is not None and self._family != "point"
+        return self.calibration is not None and self._family != POINT
 
     def _loc_scale_from_outputs(self, out):
         """Members' locations and scales, in standardised units."""
         n_targets = self._target_mean.shape[0]
-        if self._family == "point":
+        if self._family == POINT:
             return out, None
         # The scale head as in training, softplus(rho) + 1e-6, in float64.
         return out[..., :n_targets], _softplus(out[..., n_targets:]) + MIN_SCALE
@@ -1134,6 +1187,37 @@ class DeepEnsembleRegressor(RegressorMixin, _BaseDeepEnsemble):
     def _shape_output(self, values):
         return values[..., 0] if self._y_ndim == 1 else values
 
+    def predict_members(self, X):
+        """Each member's predictive distribution, the role of ``estimators_``.
+
+        The members' parameters as the mixture uses them: in the target's
+        units and recalibrated (see ``calibration``), so that their uniform
+        mixture is ``predict_dist(X)``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Inputs.
+
+        Returns
+        -------
+        members : Bunch
+            ``loc``: each member's mean (every family is symmetric about its
+            location); ``scale``: its scale parameter (the standard deviation
+            of a Gaussian member, ``b`` of a Laplace one); ``std``: its
+            standard deviation; and ``family``, the members' family name
+            (``"point"`` for a point loss, whose ``scale`` and ``std`` are
+            None). Arrays of shape ``(n_estimators,) + predict(X).shape``.
+        """
+        loc, scale = self._member_loc_scale(X)
+        std = None
+        if scale is not None:
+            std = np.sqrt(get_family(self._family).variance(scale))
+            scale, std = self._shape_output(scale), self._shape_output(std)
+        return Bunch(
+            loc=self._shape_output(loc), scale=scale, std=std, family=self._family
+        )
+
     def predict(self, X, return_std=False):
         """Predict the mixture mean, and optionally its total standard deviation.
 
@@ -1159,8 +1243,9 @@ class DeepEnsembleRegressor(RegressorMixin, _BaseDeepEnsemble):
     def predict_uncertainty(self, X):
         """Predictive mean and the split of the predictive variance.
 
-        Gaussian members (eq. 4-5 of the seed practical) contribute their
-        variance ``sigma**2``, Laplace members their variance ``2 * b**2``; with
+        Gaussian members contribute their variance ``sigma**2``, Laplace
+        members their variance ``2 * b**2`` (Lakshminarayanan et al., 2017,
+        section 2.4, for the Gaussian mixture); with
         a point loss the members predict no noise and ``aleatoric`` is zero.
 
         Parameters
@@ -1207,7 +1292,7 @@ class DeepEnsembleRegressor(RegressorMixin, _BaseDeepEnsemble):
             For a point loss ("squared_error", "absolute_error"): those members
             predict no spread, so the ensemble has no density to return.
         """
-        if self._family == "point":
+        if self._family == POINT:
             check_is_fitted(self)
             raise ValueError(
                 f"predict_dist needs members that predict a distribution, but "
@@ -1279,13 +1364,13 @@ class DeepEnsembleClassifier(ClassifierMixin, _BaseDeepEnsemble):
 
     Parameters
     ----------"""
-        + _COMMON_PARAMETERS_DOC.replace(
+        + _splice(
+            _COMMON_PARAMETERS_DOC,
             "    adversarial_epsilon",
             """    loss : {"log_loss", "brier"}, default="log_loss"
         Training loss of each member: softmax cross-entropy, or the
         multiclass Brier score of the softmax probabilities.
     adversarial_epsilon""",
-            1,
         )
         + """
     Attributes
@@ -1510,6 +1595,23 @@ class DeepEnsembleClassifier(ClassifierMixin, _BaseDeepEnsemble):
         logits = self._member_outputs(X)
         return logits - np.logaddexp.reduce(logits, axis=-1, keepdims=True)
 
+    def predict_members(self, X):
+        """Each member's class probabilities, the role of ``estimators_``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Inputs.
+
+        Returns
+        -------
+        members : Bunch
+            ``proba`` of shape (n_estimators, n_samples, n_classes): each
+            member's softmax probabilities, columns in the order of
+            ``classes_``; their mean is ``predict_proba(X)``.
+        """
+        return Bunch(proba=np.exp(self._member_log_proba(X)))
+
     def predict_log_proba(self, X):
         """Log of the averaged class probabilities, finite everywhere.
 
@@ -1520,6 +1622,7 @@ class DeepEnsembleClassifier(ClassifierMixin, _BaseDeepEnsemble):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Inputs.
 
         Returns
         -------
@@ -1536,6 +1639,7 @@ class DeepEnsembleClassifier(ClassifierMixin, _BaseDeepEnsemble):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Inputs.
 
         Returns
         -------
@@ -1550,6 +1654,7 @@ class DeepEnsembleClassifier(ClassifierMixin, _BaseDeepEnsemble):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Inputs.
 
         Returns
         -------
@@ -1565,6 +1670,7 @@ class DeepEnsembleClassifier(ClassifierMixin, _BaseDeepEnsemble):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Inputs.
 
         Returns
         -------

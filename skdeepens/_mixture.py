@@ -12,44 +12,14 @@ import numpy as np
 from scipy import special
 from sklearn.utils import Bunch, check_random_state
 
-# Variance of one member's predictive distribution given its scale parameter.
-# Gaussian: the scale is the standard deviation. Laplace(b): the variance is 2 b^2.
-_VARIANCE_PER_SCALE_SQUARED = {"gaussian": 1.0, "laplace": 2.0, "point": 0.0}
-
-
-def member_variance(scale, family):
-    """Variance of each member's predictive distribution.
-
-    Parameters
-    ----------
-    scale : ndarray
-        The members' scale parameters: the standard deviation of a Gaussian
-        member, the scale ``b`` of a Laplace member. Ignored (may be ``None``) for
-        ``family="point"``.
-    family : {"gaussian", "laplace", "point"}
-        The members' distribution family. ``"point"`` members (trained with a
-        point loss such as squared error) predict no spread: variance zero.
-
-    Returns
-    -------
-    variance : ndarray
-        ``scale**2`` (Gaussian) or ``2 * scale**2`` (Laplace), zeros for points.
-    """
-    if family not in _VARIANCE_PER_SCALE_SQUARED:
-        raise ValueError(
-            f"family must be one of {sorted(_VARIANCE_PER_SCALE_SQUARED)}; "
-            f"got {family!r}"
-        )
-    if family == "point":
-        return 0.0
-    return _VARIANCE_PER_SCALE_SQUARED[family] * np.square(scale)
+from ._families import POINT, get_family, member_variance
 
 
 def regression_uncertainty(loc, scale, family):
     """Mean and variance split of a uniform mixture of regression members.
 
-    Implements equations 4-7 of the seed practical: with member means ``mu_m``
-    and member variances ``s2_m``, the mixture mean is ``mean_m(mu_m)`` and its
+    With member means ``mu_m`` and member variances ``s2_m`` (Lakshminarayanan
+    et al., 2017, section 2.4), the mixture mean is ``mean_m(mu_m)`` and its
     variance ``mean_m(s2_m + mu_m**2) - mean**2``. That variance splits exactly
     into the aleatoric part ``mean_m(s2_m)`` (the noise the members expect) and
     the epistemic part ``mean_m(mu_m**2) - mean**2`` (the members'
@@ -62,15 +32,16 @@ def regression_uncertainty(loc, scale, family):
         is its location).
     scale : ndarray of shape (n_members, ...) or None
         The members' scales; ``None`` for ``family="point"``.
-    family : {"gaussian", "laplace", "point"}
-        The members' distribution family, see :func:`member_variance`.
+    family : str
+        The members' distribution family, a key of
+        ``skdeepens._families.FAMILIES``, or ``"point"``.
 
     Returns
     -------
     result : Bunch
         ``mean``, ``total``, ``aleatoric`` and ``epistemic``, each of shape
         ``loc.shape[1:]``. The last three are variances and
-        ``total == aleatoric + epistemic`` holds exactly.
+        ``total`` is defined as ``aleatoric + epistemic``.
     """
     loc = np.asarray(loc, dtype=np.float64)
     mean = loc.mean(axis=0)
@@ -78,7 +49,7 @@ def regression_uncertainty(loc, scale, family):
     # mean(mu**2) - mean**2: the two are equal in exact arithmetic, but the
     # centred form does not cancel catastrophically when |mean| >> spread.
     epistemic = np.mean(np.square(loc - mean), axis=0)
-    if family == "point":
+    if family == POINT:
         aleatoric = np.zeros_like(mean)
     else:
         variance = member_variance(np.asarray(scale, dtype=np.float64), family)
@@ -144,38 +115,10 @@ def classification_uncertainty(member_proba):
     return Bunch(proba=proba, total=total, aleatoric=aleatoric, epistemic=epistemic)
 
 
-# Special functions come from scipy.special, already a dependency of
-# scikit-learn: ndtr and ndtri keep full relative precision far in the tails.
-_LOG_SQRT_2PI = 0.5 * np.log(2.0 * np.pi)
-_SQRT_HALF = np.sqrt(0.5)
-
-
-def _norm_sf(z):
-    """Standard normal survival function ``1 - Phi(z)``, accurate in the tail."""
-    return special.ndtr(-z)
-
-
-def _norm_ppf_lower(p):
-    """Standard normal quantile for lower-tail probabilities ``0 < p <= 0.5``.
-
-    The caller flips the sign for upper quantiles, passing ``1 - q``, which is
-    exact for ``q >= 0.5``, so the full relative precision of ``p`` is kept
-    however far in the tail it is.
-    """
-    return special.ndtri(p)
-
-
-def _laplace_sf(z):
-    """Standard Laplace survival function."""
-    half_tail = 0.5 * np.exp(-np.abs(z))
-    return np.where(z > 0, half_tail, 1.0 - half_tail)
-
-
 # ---------------------------------------------------------------------------
 # The predictive distribution
 # ---------------------------------------------------------------------------
 
-_FAMILIES = ("gaussian", "laplace")
 # Enough steps to shrink any bracket of finite doubles to the tolerance even
 # at bisection's pace; in practice about 10 suffice.
 _MAX_ITERATIONS = 1200
@@ -248,8 +191,7 @@ class MixtureDistribution:
     """
 
     def __init__(self, loc, scale, family):
-        if family not in _FAMILIES:
-            raise ValueError(f"family must be one of {_FAMILIES}; got {family!r}")
+        self._family = get_family(family)
         loc = np.array(loc, dtype=np.float64)
         scale = np.array(scale, dtype=np.float64)
         if loc.ndim not in (2, 3) or loc.shape[0] < 1:
@@ -367,15 +309,8 @@ class MixtureDistribution:
         y, loc, scale = self._broadcast(y, "y")
         # An overflowing square is a density of exactly zero: -inf is right.
         with np.errstate(over="ignore"):
-            z = (y - loc) / scale
-            if self.family == "gaussian":
-                member = -0.5 * z * z - np.log(scale) - _LOG_SQRT_2PI
-            else:
-                member = -np.abs(z) - np.log(2.0 * scale)
+            member = self._family.logpdf(y, loc, scale)
         return special.logsumexp(member, axis=0) - np.log(self.n_members)
-
-    def _member_sf(self, z):
-        return _norm_sf(z) if self.family == "gaussian" else _laplace_sf(z)
 
     def cdf(self, y):
         """The mixture's cumulative distribution function.
@@ -393,9 +328,9 @@ class MixtureDistribution:
         y, loc, scale = self._broadcast(y, "y")
         with np.errstate(over="ignore"):
             z = (y - loc) / scale
-        # The cdf at z is the survival function at -z (both families are
-        # symmetric); the erfc form keeps the lower tail's relative precision.
-        return self._member_sf(-z).mean(axis=0)
+        # The cdf at z is the survival function at -z (every family is
+        # symmetric), which keeps the lower tail's relative precision.
+        return self._family.sf(-z).mean(axis=0)
 
     def ppf(self, q):
         """The mixture's quantile function, the inverse of :meth:`cdf`.
@@ -436,10 +371,7 @@ class MixtureDistribution:
         upper = q > 0.5
         p = np.where(upper, 1.0 - q, q)
         sign = np.where(upper, 1.0, -1.0)
-        if self.family == "gaussian":
-            z_lower = _norm_ppf_lower(p)
-        else:
-            z_lower = np.log(2.0 * p)
+        z_lower = self._family.ppf_lower(p)
         member_quantiles = loc - sign * scale * z_lower
         lo = member_quantiles.min(axis=0)
         hi = member_quantiles.max(axis=0)
@@ -456,11 +388,8 @@ class MixtureDistribution:
             # its derivative is the mixture density.
             with np.errstate(over="ignore"):
                 z = (x - loc[:, idx]) / scale[:, idx]
-                if self.family == "gaussian":
-                    density = np.exp(-0.5 * z * z - _LOG_SQRT_2PI) / scale[:, idx]
-                else:
-                    density = 0.5 * np.exp(-np.abs(z)) / scale[:, idx]
-            tail_mass = self._member_sf(sign[idx] * z).mean(axis=0)
+                density = self._family.density(z) / scale[:, idx]
+            tail_mass = self._family.sf(sign[idx] * z).mean(axis=0)
             return sign[idx] * (p[idx] - tail_mass), density.mean(axis=0)
 
         # Newton's method safeguarded by the bracket (Numerical Recipes'
@@ -544,11 +473,7 @@ class MixtureDistribution:
         points = np.arange(n_points)
         loc = self._loc[member, points]
         scale = self._scale[member, points]
-        if self.family == "gaussian":
-            noise = rng.standard_normal(size=loc.shape)
-        else:
-            noise = rng.laplace(size=loc.shape)
-        return loc + scale * noise
+        return loc + scale * self._family.draw(rng, loc.shape)
 
     def moment_matched(self):
         """The Gaussian with the mixture's mean and variance.

@@ -15,3 +15,47 @@ def pyplot():
 
     yield plt
     plt.close("all")
+
+
+@pytest.fixture(scope="session")
+def cubic():
+    """The seed's cubic regression problem, 40 samples."""
+    from skdeepens.datasets import make_cubic
+
+    return make_cubic(n_samples=40, random_state=0)
+
+
+@pytest.fixture(scope="session")
+def blobs():
+    """Three well separated classes, labelled 0, 1, 2."""
+    from sklearn.datasets import make_blobs
+
+    return make_blobs(
+        n_samples=90, centers=[[-4, 0], [0, 4], [4, 0]], cluster_std=1.0, random_state=0
+    )
+
+
+@pytest.fixture(params=["regressor", "classifier"], scope="session")
+def case(request, cubic, blobs):
+    """One estimator class with its data and quick parameters, for the tests
+    that hold for both estimators."""
+    from _helpers import QUICK
+    from sklearn.utils import Bunch
+
+    from skdeepens import DeepEnsembleClassifier, DeepEnsembleRegressor
+
+    if request.param == "regressor":
+        return Bunch(
+            name="regressor",
+            Estimator=DeepEnsembleRegressor,
+            data=cubic,
+            quick=dict(QUICK),
+            scoring=None,
+        )
+    return Bunch(
+        name="classifier",
+        Estimator=DeepEnsembleClassifier,
+        data=blobs,
+        quick={**QUICK, "max_iter": 40},
+        scoring="neg_log_loss",
+    )

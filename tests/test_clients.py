@@ -10,29 +10,23 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from _helpers import QUICK as _QUICK
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, KFold
 
 from skdeepens import DeepEnsembleClassifier, DeepEnsembleRegressor
 from skdeepens.metrics import (
-    crps_gaussian,
-    crps_loss,
+    gaussian_crps,
     gaussian_nll_loss,
     interval_coverage_score,
+    mixture_crps_loss,
     mixture_nll_loss,
     neg_nll_scorer,
     regression_calibration_curve,
     regression_calibration_error,
 )
 
-QUICK = dict(
-    n_estimators=3,
-    hidden_layer_sizes=(16,),
-    max_iter=60,
-    early_stopping=False,
-    n_iter_no_change=np.inf,
-    random_state=0,
-)
+QUICK = {**_QUICK, "max_iter": 30}
 
 
 def _heteroscedastic(n, seed):
@@ -118,6 +112,7 @@ def test_skpro_adapter_laplace_members_and_a_pipeline():
     assert all(isinstance(c, Laplace) for _, c in dist._distributions)
 
 
+@pytest.mark.slow
 def test_skpro_check_estimator_passes():
     pytest.importorskip("skpro")
     from skpro.utils import check_estimator
@@ -163,6 +158,7 @@ def test_mapie_split_conformal_regression_with_std_score():
         assert level - 0.05 <= coverage <= level + 0.06
 
 
+@pytest.mark.slow
 def test_mapie_cross_conformal_regression_with_std_score():
     mapie_regression = pytest.importorskip("mapie.regression")
     from mapie.conformity_scores import StdConformityScore
@@ -273,7 +269,7 @@ def test_uncertainty_toolbox_agrees_with_skdeepens_metrics():
     - uct's ``nll_gaussian`` and ``crps_gaussian`` (``scaled=True``) are
       sample means for a Gaussian given by ``(y_pred, y_std)``; for an
       ensemble that is the moment-matched Gaussian, while
-      ``mixture_nll_loss`` and ``crps_loss`` score the mixture itself. The two
+      ``mixture_nll_loss`` and ``mixture_crps_loss`` score the mixture itself. The two
       agree exactly for one member, and on ``dist.moment_matched()``.
     - uct's argument order is ``(y_pred, y_std, y_true)``; skdeepens puts
       ``y_true`` first, as scikit-learn.
@@ -298,11 +294,11 @@ def test_uncertainty_toolbox_agrees_with_skdeepens_metrics():
         assert nll == pytest.approx(gaussian_nll_loss(y_test, mean, std), rel=1e-12)
         assert nll == pytest.approx(mixture_nll_loss(y_test, matched), rel=1e-12)
         crps = uct.metrics_scoring_rule.crps_gaussian(mean, std, y_test)
-        assert crps == pytest.approx(crps_gaussian(y_test, mean, std).mean(), 1e-10)
-        assert crps == pytest.approx(crps_loss(y_test, matched), rel=1e-10)
+        assert crps == pytest.approx(gaussian_crps(y_test, mean, std).mean(), 1e-10)
+        assert crps == pytest.approx(mixture_crps_loss(y_test, matched), rel=1e-10)
         if n_estimators == 1:
             assert nll == pytest.approx(mixture_nll_loss(y_test, dist), rel=1e-12)
-            assert crps == pytest.approx(crps_loss(y_test, dist), rel=1e-10)
+            assert crps == pytest.approx(mixture_crps_loss(y_test, dist), rel=1e-10)
         else:  # the mixture is not Gaussian: the scores differ
             assert nll != pytest.approx(mixture_nll_loss(y_test, dist), rel=1e-3)
 

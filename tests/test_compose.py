@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 import pytest
 import sklearn
+from _helpers import QUICK as _QUICK
 from scipy import special, stats
 from sklearn.compose import TransformedTargetRegressor
 from sklearn.experimental import enable_halving_search_cv  # noqa: F401
@@ -30,20 +31,13 @@ from skdeepens.compose import (
 )
 from skdeepens.datasets import make_cubic
 from skdeepens.metrics import (
-    crps_loss,
+    mixture_crps_loss,
     mixture_nll_loss,
     neg_crps_scorer,
     neg_nll_scorer,
 )
 
-QUICK = dict(
-    n_estimators=3,
-    hidden_layer_sizes=(16,),
-    max_iter=30,
-    early_stopping=False,
-    n_iter_no_change=np.inf,
-    random_state=0,
-)
+QUICK = {**_QUICK, "max_iter": 30}
 
 
 @pytest.fixture(scope="module")
@@ -63,6 +57,7 @@ def _hand_nll(y, loc, scale):
     return -np.mean(special.logsumexp(log_member, axis=0) - np.log(len(loc)))
 
 
+@pytest.mark.slow
 def test_readme_search_scores_every_candidate_by_its_held_out_nll(cubic):
     X, y = cubic
     search = GridSearchCV(
@@ -105,9 +100,12 @@ def test_scorers_on_a_pipeline_are_the_last_steps_mixture_scores(cubic, pipe):
     np.testing.assert_allclose(
         neg_nll_scorer(pipe, X, y), -_hand_nll(y, members.loc, members.scale)
     )
-    assert neg_crps_scorer(pipe, X, y) == -crps_loss(y, pipe[-1].predict_dist(Xt))
+    assert neg_crps_scorer(pipe, X, y) == -mixture_crps_loss(
+        y, pipe[-1].predict_dist(Xt)
+    )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("scorer", [neg_nll_scorer, neg_crps_scorer])
 def test_scorers_in_randomized_halving_search_and_cross_validate(cubic, scorer):
     X, y = cubic

@@ -203,6 +203,7 @@ with multiprocessing.get_context("fork").Pool(1) as pool:
 """
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "win32", reason="no os.fork on Windows")
 def test_fit_in_a_process_forked_after_jax_raises_instead_of_hanging():
     result = subprocess.run(
@@ -360,3 +361,67 @@ def test_the_published_files_have_recorded_checksums():
     for digests in UCI_SHA256.values():
         assert set(digests) == protocol
         assert all(len(d) == 64 and int(d, 16) >= 0 for d in digests.values())
+
+
+# -------------------------------------------- item 4: a fit that has blown up
+
+
+@pytest.mark.parametrize("loss, rate", [("gaussian_nll", 10.0), ("laplace_nll", 1e3)])
+def test_a_blown_up_fit_raises_naming_the_learning_rate(loss, rate):
+    # The issue's repro: finite garbage (R^2 of -1e14) with no word on main.
+    from sklearn.datasets import load_diabetes
+
+    X, y = load_diabetes(return_X_y=True)
+    reg = DeepEnsembleRegressor(
+        n_estimators=2,
+        loss=loss,
+        learning_rate_init=rate,
+        max_iter=60,
+        n_iter_no_change=np.inf,
+        random_state=0,
+    )
+    with pytest.raises(ValueError, match="blew up.*learning_rate_init"):
+        reg.fit(X, y)
+
+
+def test_a_sane_fit_of_the_same_data_does_not_raise():
+    from sklearn.datasets import load_diabetes
+
+    X, y = load_diabetes(return_X_y=True)
+    reg = DeepEnsembleRegressor(n_estimators=2, max_iter=60, random_state=0)
+    assert reg.fit(X, y).score(X, y) > 0.3
+
+
+# -------------------------------- item 5: zero-weight rows and early stopping
+
+
+def test_zero_weight_rows_never_make_up_the_validation_set():
+    # 95% of the rows carry no weight; on main 6 of 20 seeds drew a validation
+    # set of zero-weight rows only and returned the first-epoch model.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 2))
+    y = X[:, 0] + 0.1 * rng.normal(size=200)
+    weight = np.zeros(200)
+    weight[rng.choice(200, 10, replace=False)] = 1.0
+    for seed in range(20):
+        reg = DeepEnsembleRegressor(random_state=seed)
+        reg._seed = seed  # what fit draws first, from random_state
+        train, held_out = reg._validation_split(weight, None)
+        assert len(held_out) >= 1 and np.all(weight[held_out] > 0)
+        assert sorted(np.concatenate([train, held_out])) == list(range(200))
+    reg = DeepEnsembleRegressor(n_estimators=2, random_state=1, calibration=None)
+    reg.fit(X, y, sample_weight=weight)
+    # Early stopping saw a real validation loss: the members trained past the
+    # first epoch and learnt the slope from the ten weighted rows.
+    assert np.all(np.isfinite(reg.validation_loss_curve_[:2]))
+    assert reg.n_iter_ > 10
+    rmse = np.sqrt(np.mean((reg.predict(X) - X[:, 0]) ** 2))
+    assert rmse < 0.6
+
+
+def test_early_stopping_with_fewer_than_two_weighted_rows_raises():
+    X = np.arange(20.0).reshape(-1, 1)
+    weight = np.zeros(20)
+    weight[3] = 1.0
+    with pytest.raises(ValueError, match="at least 2 samples with a positive"):
+        DeepEnsembleRegressor(n_estimators=1).fit(X, X[:, 0], sample_weight=weight)

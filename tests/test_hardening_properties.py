@@ -233,6 +233,7 @@ def _attempt(problems, call):
     return True
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("classifier", [False, True], ids=["regressor", "classifier"])
 @settings(max_examples=40, **SETTINGS)
 @given(data=st.data())
@@ -291,6 +292,7 @@ def parameter_sets(draw):
     return params, problems
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("Estimator", [DeepEnsembleRegressor, DeepEnsembleClassifier])
 @settings(max_examples=30, **SETTINGS)
 @given(drawn=parameter_sets())

@@ -7,6 +7,7 @@ import pytest
 from skdeepens.__main__ import _FIGURES, main
 
 
+@pytest.mark.slow
 def test_demo_quick_writes_figures_and_table(tmp_path, capsys):
     pytest.importorskip("matplotlib")
     out = tmp_path / "demo"

@@ -9,19 +9,20 @@ from scipy import integrate, stats
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.model_selection import GridSearchCV, cross_val_score
 
+from skdeepens._families import _abs_laplace_difference_mean
 from skdeepens._mixture import MixtureDistribution
 from skdeepens.metrics import (
-    _abs_laplace_difference_mean,
     accuracy_confidence_curve,
-    crps_gaussian,
-    crps_laplace,
-    crps_loss,
-    crps_mixture,
+    classification_calibration_curve,
     expected_calibration_error,
+    gaussian_crps,
     gaussian_nll_loss,
     interval_coverage_score,
+    laplace_crps,
     laplace_nll_loss,
     mean_interval_width,
+    mixture_crps,
+    mixture_crps_loss,
     mixture_nll_loss,
     neg_crps_scorer,
     neg_nll_scorer,
@@ -149,13 +150,13 @@ def test_mixture_nll_multi_output():
 def test_crps_single_component_hand_computed():
     # At the centre: std (sqrt 2 - 1) / sqrt(pi) and b (1 - 3/4).
     assert_allclose(
-        crps_gaussian([0.0, 5.0], [0.0, 5.0], [1.0, 3.0]),
+        gaussian_crps([0.0, 5.0], [0.0, 5.0], [1.0, 3.0]),
         np.array([1.0, 3.0]) * (np.sqrt(2) - 1) / np.sqrt(np.pi),
     )
-    assert_allclose(crps_laplace([0.0, 5.0], [0.0, 5.0], [1.0, 3.0]), [0.25, 0.75])
+    assert_allclose(laplace_crps([0.0, 5.0], [0.0, 5.0], [1.0, 3.0]), [0.25, 0.75])
     # Far away the CRPS tends to the absolute error minus E|X - X'| / 2.
-    assert_allclose(crps_gaussian([100.0], [0.0], [1.0]), [100 - 1 / np.sqrt(np.pi)])
-    assert_allclose(crps_laplace([-100.0], [0.0], [2.0]), [100 - 1.5], rtol=1e-15)
+    assert_allclose(gaussian_crps([100.0], [0.0], [1.0]), [100 - 1 / np.sqrt(np.pi)])
+    assert_allclose(laplace_crps([-100.0], [0.0], [2.0]), [100 - 1.5], rtol=1e-15)
 
 
 @pytest.mark.parametrize("family", FAMILIES)
@@ -163,7 +164,7 @@ def test_crps_single_component_against_quadrature(family):
     rng = np.random.default_rng(2)
     loc, scale = rng.normal(size=5), rng.uniform(0.2, 3, size=5)
     y = loc + scale * np.array([-4.0, -0.5, 0.0, 1.3, 6.0])
-    crps = (crps_gaussian if family == "gaussian" else crps_laplace)(y, loc, scale)
+    crps = (gaussian_crps if family == "gaussian" else laplace_crps)(y, loc, scale)
     reference = [
         crps_by_quadrature(family, loc[i : i + 1], scale[i : i + 1], y[i])
         for i in range(5)
@@ -183,7 +184,7 @@ def test_crps_mixture_against_quadrature(family, n_members):
     reference = [
         crps_by_quadrature(family, loc[:, j], scale[:, j], y[j]) for j in range(4)
     ]
-    assert_allclose(crps_mixture(y, dist), reference, rtol=1e-9)
+    assert_allclose(mixture_crps(y, dist), reference, rtol=1e-9)
 
 
 @pytest.mark.parametrize("family", FAMILIES)
@@ -195,7 +196,7 @@ def test_crps_mixture_against_monte_carlo(family):
     dist = MixtureDistribution(loc, scale, family)
     y = np.array([0.4, 5.0])
     estimate, error = crps_by_simulation(dist, y, 200_000, seed=0)
-    assert np.all(np.abs(crps_mixture(y, dist) - estimate) < 5 * error)
+    assert np.all(np.abs(mixture_crps(y, dist) - estimate) < 5 * error)
 
 
 @pytest.mark.parametrize("family", FAMILIES)
@@ -203,16 +204,18 @@ def test_crps_one_member_mixture_is_the_single_formula(family):
     rng = np.random.default_rng(4)
     loc, scale = rng.normal(size=(1, 6, 2)), rng.uniform(0.1, 3, size=(1, 6, 2))
     y = rng.normal(size=(6, 2)) * 3
-    single = crps_gaussian if family == "gaussian" else crps_laplace
+    single = gaussian_crps if family == "gaussian" else laplace_crps
     dist = MixtureDistribution(loc, scale, family)
-    assert_allclose(crps_mixture(y, dist), single(y, loc[0], scale[0]), rtol=1e-13)
-    # crps_loss: per-sample sum over the outputs, then the mean
+    assert_allclose(mixture_crps(y, dist), single(y, loc[0], scale[0]), rtol=1e-13)
+    # mixture_crps_loss: per-sample sum over the outputs, then the mean
     assert_allclose(
-        crps_loss(y, dist), single(y, loc[0], scale[0]).sum(axis=1).mean(), rtol=1e-13
+        mixture_crps_loss(y, dist),
+        single(y, loc[0], scale[0]).sum(axis=1).mean(),
+        rtol=1e-13,
     )
     weights = np.arange(6.0)
     assert_allclose(
-        crps_loss(y, dist, sample_weight=weights),
+        mixture_crps_loss(y, dist, sample_weight=weights),
         np.average(single(y, loc[0], scale[0]).sum(axis=1), weights=weights),
     )
 
@@ -225,7 +228,7 @@ def test_crps_identical_members_equal_one_member():
             np.tile([[0.5, -1.0]], (3, 1)), np.tile([[1.5, 0.2]], (3, 1)), family
         )
         y = [0.0, 3.0]
-        assert_allclose(crps_mixture(y, three), crps_mixture(y, one), rtol=1e-13)
+        assert_allclose(mixture_crps(y, three), mixture_crps(y, one), rtol=1e-13)
 
 
 @pytest.mark.parametrize(
@@ -275,11 +278,11 @@ def mixtures_and_targets(draw):
 @given(case=mixtures_and_targets())
 def test_property_crps_positive_and_below_members_average(case):
     dist, y = case
-    crps = crps_mixture(y, dist)
+    crps = mixture_crps(y, dist)
     assert np.all(crps > 0)
     # CRPS(F, y) = integral (F - 1{x >= y})^2 is convex in F: the mixture
     # scores at most the members' average.
-    single = crps_gaussian if dist.family == "gaussian" else crps_laplace
+    single = gaussian_crps if dist.family == "gaussian" else laplace_crps
     members = [
         single(y, dist.members.loc[m], dist.members.scale[m])
         for m in range(dist.n_members)
@@ -450,7 +453,7 @@ def test_scorers_are_minus_the_losses():
     est = FakeRegressor(scale=2.0)
     dist = est.predict_dist(X)
     assert neg_nll_scorer(est, X, y) == -mixture_nll_loss(y, dist)
-    assert neg_crps_scorer(est, X, y) == -crps_loss(y, dist)
+    assert neg_crps_scorer(est, X, y) == -mixture_crps_loss(y, dist)
     weights = rng.uniform(size=50)
     assert neg_nll_scorer(est, X, y, sample_weight=weights) == -mixture_nll_loss(
         y, dist, sample_weight=weights
@@ -482,26 +485,26 @@ def test_regression_metric_errors():
     with pytest.raises(ValueError, match="std must be a scalar or have the shape"):
         gaussian_nll_loss(y, 0.0, [1.0, 1.0])
     with pytest.raises(ValueError, match="mean must be a scalar or have the shape"):
-        crps_gaussian(y, [0.0, 0.0], 1.0)
+        gaussian_crps(y, [0.0, 0.0], 1.0)
     for bad in [0.0, -1.0, np.inf, np.nan]:
         with pytest.raises(ValueError, match="std must be finite and > 0"):
             gaussian_nll_loss(y, 0.0, [1.0, bad, 1.0])
         with pytest.raises(ValueError, match="scale must be finite and > 0"):
-            crps_laplace(y, 0.0, bad)
+            laplace_crps(y, 0.0, bad)
     with pytest.raises(ValueError, match="loc must be finite"):
         laplace_nll_loss(y, [0.0, np.nan, 0.0], 1.0)
     with pytest.raises(ValueError, match="y_true contains NaN"):
         mixture_nll_loss([0.0, np.nan, 1.0], dist)
     with pytest.raises(ValueError, match="y_true contains NaN"):
-        crps_loss([0.0, np.nan, 1.0], dist)
+        mixture_crps_loss([0.0, np.nan, 1.0], dist)
     with pytest.raises(ValueError, match="dist describes shape"):
         mixture_nll_loss([0.0, 1.0], dist)
     with pytest.raises(ValueError, match="dist describes shape"):
-        crps_loss([[0.0], [1.0], [2.0]], dist)
-    with pytest.raises(TypeError, match="must be a MixtureDistribution"):
-        crps_mixture(y, stats.norm(0, 1))
+        mixture_crps_loss([[0.0], [1.0], [2.0]], dist)
+    with pytest.raises(TypeError, match="dist.*MixtureDistribution"):
+        mixture_crps(y, stats.norm(0, 1))
     with pytest.raises(ValueError, match="sample_weight has 2 entries"):
-        crps_loss(y, dist, sample_weight=[1.0, 1.0])
+        mixture_crps_loss(y, dist, sample_weight=[1.0, 1.0])
     with pytest.raises(ValueError, match="sample_weight must be finite and >= 0"):
         gaussian_nll_loss(y, 0.0, 1.0, sample_weight=[1.0, -1.0, 1.0])
     with pytest.raises(ValueError, match="must not sum to zero"):
@@ -519,7 +522,7 @@ def test_regression_metric_errors():
 def test_classification_metric_errors():
     y_proba = np.array([[0.9, 0.1], [0.2, 0.8]])
     for n_bins in [0, -3, 2.5, True]:
-        with pytest.raises(ValueError, match="n_bins must be an integer >= 1"):
+        with pytest.raises(ValueError, match="n_bins"):
             expected_calibration_error([0, 1], y_proba, n_bins=n_bins)
     with pytest.raises(ValueError, match="y_true contains NaN"):
         expected_calibration_error([0.0, np.nan], y_proba)
@@ -537,3 +540,52 @@ def test_classification_metric_errors():
         expected_calibration_error([0, 1], y_proba, classes=[0, 0])
     with pytest.raises(ValueError, match="thresholds must be a 1-D array"):
         accuracy_confidence_curve([0, 1], y_proba, thresholds=[0.5, np.nan])
+
+
+def test_classification_calibration_curve_against_a_loop():
+    rng = np.random.default_rng(3)
+    y_proba = rng.dirichlet(np.ones(4), size=300)
+    y_true = rng.integers(0, 4, size=300)
+    weights = rng.uniform(0.1, 2.0, size=300)
+    accuracy, confidence, counts = classification_calibration_curve(
+        y_true, y_proba, n_bins=7, sample_weight=weights
+    )
+    top = y_proba.max(axis=1)
+    correct = y_proba.argmax(axis=1) == y_true
+    for k in range(7):
+        # bins (k/7, (k+1)/7], the first one closed at 0 too
+        low, high = k / 7, (k + 1) / 7
+        inside = (top > low) & (top <= high) if k else top <= high
+        w = weights[inside]
+        assert counts[k] == pytest.approx(w.sum(), rel=1e-12)
+        if w.sum() == 0:
+            assert np.isnan(accuracy[k]) and np.isnan(confidence[k])
+        else:
+            assert accuracy[k] == pytest.approx(np.average(correct[inside], weights=w))
+            assert confidence[k] == pytest.approx(np.average(top[inside], weights=w))
+    filled = counts > 0
+    ece = np.sum(counts[filled] * np.abs(accuracy - confidence)[filled]) / counts.sum()
+    assert expected_calibration_error(
+        y_true, y_proba, n_bins=7, sample_weight=weights
+    ) == pytest.approx(ece, rel=1e-12)
+    with pytest.raises(ValueError, match="sample_weight must be finite and >= 0"):
+        classification_calibration_curve(y_true, y_proba, sample_weight=-weights)
+    with pytest.raises(ValueError, match="n_bins"):
+        classification_calibration_curve(y_true, y_proba, n_bins=0)
+
+
+def test_deprecated_names_warn_and_agree():
+    from skdeepens import metrics
+
+    dist = MixtureDistribution([[0.0, 1.0]], [[1.0, 2.0]], "laplace")
+    y = np.array([0.5, -1.0])
+    pairs = [
+        (metrics.crps_gaussian, gaussian_crps, (y, [0.0, 1.0], [1.0, 2.0])),
+        (metrics.crps_laplace, laplace_crps, (y, [0.0, 1.0], [1.0, 2.0])),
+        (metrics.crps_mixture, mixture_crps, (y, dist)),
+        (metrics.crps_loss, mixture_crps_loss, (y, dist)),
+    ]
+    for old, new, args in pairs:
+        with pytest.warns(FutureWarning, match=f"renamed {new.__name__}"):
+            assert_array_equal(old(*args), new(*args))
+        assert old.__name__ not in metrics.__all__

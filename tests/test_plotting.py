@@ -164,7 +164,7 @@ def test_regression_members_display_layout(pyplot, cubic):
 
 
 def test_regression_members_display_point_loss(pyplot):
-    # Point-loss members have no spread: predict_dist raises, the display
+    # Point-loss members have no spread (predict_members gives no std): the display
     # still draws each member's mean with a zero-width band.
     X, y = make_cubic(n_samples=20, random_state=0)
     reg = DeepEnsembleRegressor(
@@ -464,6 +464,16 @@ def test_classification_calibration_display_from_predictions(pyplot):
     np.testing.assert_allclose(disp.counts, [0, 0, 1, 2, 1])
     np.testing.assert_allclose(disp.accuracy[2:], [1.0, 0.5, 1.0])
     assert len(disp.count_texts_) == 3
+    # The bins are the metrics' (one helper), sample weights checked there.
+    weighted = ClassificationCalibrationDisplay.from_predictions(
+        ["a", "b", "b", "b"], y_proba, n_bins=5, sample_weight=[1, 3, 1, 1]
+    )
+    np.testing.assert_allclose(weighted.counts, [0, 0, 1, 4, 1])
+    np.testing.assert_allclose(weighted.accuracy[3], 0.25)
+    with pytest.raises(ValueError, match="sample_weight must be finite and >= 0"):
+        ClassificationCalibrationDisplay.from_predictions(
+            ["a", "b", "b", "b"], y_proba, sample_weight=[1, -1, 1, 1]
+        )
 
 
 def test_calibration_displays_say_which_side_is_overconfident(pyplot, cubic, spirals):

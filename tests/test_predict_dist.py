@@ -2,20 +2,11 @@
 
 import numpy as np
 import pytest
+from _helpers import QUICK
 from sklearn.model_selection import GridSearchCV, KFold
 
 from skdeepens import DeepEnsembleRegressor, MixtureDistribution
 from skdeepens.metrics import mixture_nll_loss, neg_crps_scorer, neg_nll_scorer
-
-QUICK = dict(
-    n_estimators=3,
-    hidden_layer_sizes=(16,),
-    max_iter=60,
-    learning_rate_init=1e-2,
-    n_iter_no_change=np.inf,
-    early_stopping=False,
-    random_state=0,
-)
 
 
 def _heteroscedastic(n, seed):
@@ -70,6 +61,7 @@ def test_nll_and_crps_scorers_on_a_fitted_regressor():
     assert neg_crps_scorer(reg, X, y) < 0
 
 
+@pytest.mark.slow
 def test_grid_search_with_the_nll_scorer_selects_by_likelihood():
     X, y = _heteroscedastic(150, 3)
     cv = KFold(3, shuffle=True, random_state=0)

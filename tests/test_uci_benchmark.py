@@ -61,6 +61,7 @@ def test_make_estimator_configs(uci):
         uci.make_estimator("nope", seed=0)
 
 
+@pytest.mark.slow
 def test_run_summary_table_and_csv(uci, data_home, tmp_path, capsys):
     # One batch width for every fit, so that the trainer compiles once.
     overrides = {
@@ -92,6 +93,7 @@ def test_run_summary_table_and_csv(uci, data_home, tmp_path, capsys):
     assert kinds == ["split", "split", "summary"]
 
 
+@pytest.mark.slow
 def test_main_tuned(uci, data_home, tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(
         uci,

@@ -5,9 +5,11 @@ Each loss maps a network's raw output and the target to one value per sample
 ``optax.losses``. Regression targets have shape (n, n_targets); classification
 targets are one-hot, shape (n, n_classes).
 
-The variance head follows the seed practical: the network emits ``(mu, rho)`` and
-the scale is ``softplus(rho) + 1e-6``, which keeps it positive with a gradient
-that neither explodes nor vanishes for large ``|rho|``.
+The variance head follows Lakshminarayanan et al. (2017, section 2.2.1): the
+network emits ``(mu, rho)`` and the scale is ``softplus(rho) + 1e-6``, which keeps
+it positive with a gradient that neither explodes nor vanishes for large ``|rho|``.
+Each likelihood loss here has a distribution family in ``skdeepens._families``
+(``LOSS_FAMILIES``), which describes the members' predictions.
 """
 
 import math

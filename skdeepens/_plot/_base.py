@@ -10,8 +10,6 @@ import numpy as np
 from sklearn.base import is_classifier, is_regressor
 from sklearn.utils.validation import check_array, check_is_fitted
 
-from .._mixture import member_variance
-
 try:  # public in scikit-learn < 1.7, private (and still there) since
     from sklearn.utils import check_matplotlib_support
 except ImportError:  # pragma: no cover - depends on the installed version
@@ -167,10 +165,8 @@ def vector(values, name, n):
 def member_mean_std(estimator, X):
     """Each member's mean and standard deviation at X (one output).
 
-    The one place where a display reaches the members. A likelihood loss goes
-    through the public ``predict_dist(X).members``; a point loss has no
-    distribution, so its members' means come from the estimator's private
-    ``_member_loc_scale``, until the estimator has a public method for them.
+    The one place where a display reaches the members, through the public
+    ``predict_members(X)``.
 
     Returns
     -------
@@ -178,15 +174,13 @@ def member_mean_std(estimator, X):
     std : ndarray of shape (n_members, n_samples) or None
         None for point-loss members, which predict no spread.
     """
-    try:
-        dist = estimator.predict_dist(X)
-    except ValueError:
-        # A point loss: predict_dist raises, since there is no density.
-        loc, _ = estimator._member_loc_scale(X)
-        return loc[..., 0], None
-    members = dist.members
-    std = np.sqrt(member_variance(members.scale, dist.family))
-    return np.asarray(members.loc), std
+    if not hasattr(estimator, "predict_members"):
+        raise TypeError(
+            "the members' predictions need an estimator with a predict_members "
+            f"method (e.g. DeepEnsembleRegressor); got {type(estimator).__name__}"
+        )
+    members = estimator.predict_members(X)
+    return np.asarray(members.loc), members.std
 
 
 def draw_reference(ax, ref_line_kwargs, *, below, above):

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ..metrics import _top_label, expected_calibration_error
+from ..metrics import classification_calibration_curve, expected_calibration_error
 from ._base import (
     check_estimator,
     draw_reference,
@@ -147,8 +147,12 @@ class ClassificationCalibrationDisplay:
             Number of bins.
         classes : array-like of shape (n_classes,), default=None
             The labels of the columns; ``np.unique(y_true)`` by default.
-        sample_weight, name, ax
-            As in :meth:`from_estimator`.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+        name : str, default=None
+            Legend name.
+        ax : matplotlib Axes, default=None
+            Where to draw.
         **plot_kwargs
             Passed to :meth:`plot`.
 
@@ -160,22 +164,10 @@ class ClassificationCalibrationDisplay:
         ece = expected_calibration_error(
             y_true, y_proba, n_bins=n_bins, classes=classes, sample_weight=sample_weight
         )
-        confidence, correct = _top_label(y_true, y_proba, classes)
-        weight = (
-            np.ones_like(confidence)
-            if sample_weight is None
-            else np.asarray(sample_weight, dtype=np.float64)
+        accuracy, mean_confidence, counts = classification_calibration_curve(
+            y_true, y_proba, n_bins=n_bins, classes=classes, sample_weight=sample_weight
         )
         edges = np.linspace(0.0, 1.0, n_bins + 1)
-        bins = np.searchsorted(edges[1:-1], confidence, side="left")
-        counts = np.bincount(bins, weights=weight, minlength=n_bins)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            accuracy = np.bincount(bins, weights=weight * correct, minlength=n_bins)
-            accuracy = accuracy / counts
-            mean_confidence = (
-                np.bincount(bins, weights=weight * confidence, minlength=n_bins)
-                / counts
-            )
         return cls(
             bin_edges=edges,
             accuracy=accuracy,

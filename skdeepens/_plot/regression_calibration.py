@@ -124,8 +124,15 @@ class RegressionCalibrationDisplay:
             Targets.
         dist : MixtureDistribution or object with a ``cdf`` method
             The predictive distribution.
-        levels, sample_weight, name, ax
-            As in :meth:`from_estimator`.
+        levels : array-like, default=None
+            Nominal levels; see
+            :func:`~skdeepens.metrics.regression_calibration_curve`.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+        name : str, default=None
+            Legend name.
+        ax : matplotlib Axes, default=None
+            Where to draw.
         **plot_kwargs
             Passed to :meth:`plot`.
 

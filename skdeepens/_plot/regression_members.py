@@ -108,8 +108,19 @@ class RegressionMembersDisplay:
         ----------
         estimator : DeepEnsembleRegressor
             Fitted on one feature, with ``M`` members.
-        X, y, grid, n_grid, margin, ground_truth
-            As in :meth:`RegressionUncertaintyDisplay.from_estimator`.
+        X : array-like of shape (n_samples, 1)
+            Data points to scatter; they set the default grid.
+        y : array-like of shape (n_samples,), default=None
+            Their targets; without them no points are drawn.
+        grid : array-like of shape (n_grid,), default=None
+            Where to predict, as in
+            :meth:`RegressionUncertaintyDisplay.from_estimator`.
+        n_grid : int, default=200
+            Number of grid points when ``grid`` is None.
+        margin : float, default=0.5
+            Widening of the default grid, relative to X's range.
+        ground_truth : callable or array-like, default=None
+            The true function, drawn in every panel.
         name : str, default=None
             Used in the title; the estimator's class name by default.
         axes : array-like of matplotlib Axes, default=None

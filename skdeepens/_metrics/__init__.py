@@ -1,0 +1,1 @@
+"""The metrics, one module per concept; :mod:`skdeepens.metrics` re-exports them."""
