@@ -44,8 +44,9 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 
-from skdeepens import DeepEnsembleRegressor, _ensemble
+from skdeepens import DeepEnsembleRegressor
 from skdeepens._calibration import fit_calibration
+from skdeepens._ensemble import _base as _ensemble
 from skdeepens.datasets import load_uci_regression
 from skdeepens.metrics import gaussian_nll_loss, mixture_nll_loss
 

@@ -42,8 +42,9 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import train_test_split
 
-from skdeepens import DeepEnsembleClassifier, DeepEnsembleRegressor, _ensemble
+from skdeepens import DeepEnsembleClassifier, DeepEnsembleRegressor
 from skdeepens._core import network, training
+from skdeepens._ensemble import _base as _ensemble
 from skdeepens._mixture import (
     MixtureDistribution,
     classification_uncertainty,

@@ -10,8 +10,9 @@ import pytest
 from numpy.testing import assert_allclose
 from scipy import integrate, stats
 
-from skdeepens import _ensemble, _families
+from skdeepens import DeepEnsembleRegressor, _families
 from skdeepens._core.likelihoods import LOSSES, SCALE_LOSSES
+from skdeepens._ensemble import _regressor
 from skdeepens._families import (
     FAMILIES,
     LOSS_FAMILIES,
@@ -141,8 +142,8 @@ def test_a_scale_loss_without_a_family_fails_loudly(monkeypatch):
     with pytest.raises(ValueError, match="no distribution family"):
         family_of_loss("student_t_nll", scale_losses)
     # The estimator asks the registry, so such a loss cannot become a point loss.
-    monkeypatch.setattr(_ensemble, "SCALE_LOSSES", scale_losses)
-    reg = _ensemble.DeepEnsembleRegressor(loss="student_t_nll")
+    monkeypatch.setattr(_regressor, "SCALE_LOSSES", scale_losses)
+    reg = DeepEnsembleRegressor(loss="student_t_nll")
     with pytest.raises(ValueError, match="no distribution family"):
         reg._calibrates()
     monkeypatch.setitem(LOSS_FAMILIES, "student_t_nll", "student_t")

@@ -8,7 +8,7 @@ from sklearn.base import clone
 
 from skdeepens import DeepEnsembleClassifier, DeepEnsembleRegressor
 from skdeepens._core import network, training
-from skdeepens._ensemble import _init_prior, _prior_rng
+from skdeepens._ensemble._members import _init_prior, _prior_rng
 from skdeepens.datasets import make_cubic, make_spirals
 
 QUICK = dict(

@@ -1,0 +1,661 @@
+"""The machinery both estimators share: validation, scaling, fit orchestration.
+
+Subclasses encode their targets and turn the members' raw outputs into
+predictions; what warns and what raises is decided here, while the trainer's
+whole contract lives in :mod:`skdeepens._core.training`.
+"""
+
+import time
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils.validation import (
+    check_is_fitted,
+    validate_data,
+)
+
+from .. import _validation
+from .._core import network, training
+from .._core.likelihoods import SCALE_LOSSES
+from .._families import check_scale_losses
+from .._validation import weighted_standardisation as _weighted_standardisation
+from ._members import (
+    _concatenate,
+    _init_member,
+    _init_prior,
+    _member_rng,
+    _predict_members,
+    _prior_rng,
+    _stack,
+)
+
+# batch_size="auto": about n / 100 rows, a power of two between 32 and 256.
+# Small data sets get small batches, hence enough gradient steps per epoch to
+# learn in few epochs; large ones batches of 256 for throughput.
+_AUTO_BATCH_RANGE = (32, 256)
+# n_iter_no_change="auto": the patience of the stopping rule, counted in gradient
+# steps rather than epochs (at least 10 epochs), so that a small data set is not
+# stopped after a few hundred noisy steps and a large one does not idle for
+# hundreds of long epochs.
+_AUTO_PATIENCE_STEPS = 4000
+_AUTO_PATIENCE_MIN_EPOCHS = 10
+# learning_rate="adaptive": the rate is divided by this factor (scikit-learn's
+# MLP uses 5) after a stall of the patience, at most this often; a stall of the
+# patience at the smallest rate stops the member. The defaults study
+# (benchmarks/defaults_study.py) found the full patience at each rate best: a
+# share of it stopped the first, exploring phase too early on small data.
+_ADAPTIVE_FACTOR = 5.0
+_ADAPTIVE_MAX_DECAYS = 3
+_ADAPTIVE_PATIENCE_FRACTION = 1.0
+# Seed-sequence key of the early-stopping split, apart from the members' keys.
+_VALIDATION_STREAM = 2**32 - 1
+# A fit whose monitored loss ends this many times (at least 1 nat) above the loss
+# of its random initialisation has blown up (a learning rate far too large):
+# it raises like a non-finite fit instead of returning finite garbage.
+_BLOW_UP_FACTOR = 100.0
+# ... and a regressor whose standardised means on its training rows have a root
+# mean square beyond this many target standard deviations has blown up too.
+_BLOW_UP_MEAN = 1e3
+_BLOW_UP_ROWS = 1024
+
+# A loss that predicts a scale but has no distribution family would otherwise
+# be treated as a point loss: fail at import instead.
+check_scale_losses(SCALE_LOSSES)
+
+
+class _BaseDeepEnsemble(BaseEstimator):
+    """Shared machinery of the regressor and the classifier.
+
+    Subclasses encode their targets into a float matrix (standardised values or
+    one-hot classes), choose the loss, and turn the members' raw outputs into
+    predictions; everything else (validation, scaling, per-member randomness,
+    the compiled training loop, stopping, warm start) happens here once.
+    """
+
+    _parameter_constraints: dict = {
+        "n_estimators": [Interval(Integral, 1, None, closed="left")],
+        "hidden_layer_sizes": [
+            "array-like",
+            Interval(Integral, 1, None, closed="left"),
+        ],
+        "activation": [StrOptions({"identity", "logistic", "tanh", "relu"})],
+        "adversarial_epsilon": [None, Interval(Real, 0, None, closed="left")],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [
+            StrOptions({"auto"}),
+            Interval(Integral, 1, None, closed="left"),
+        ],
+        "learning_rate": [StrOptions({"constant", "adaptive"})],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [
+            Interval(Integral, 1, None, closed="left"),
+            Options(Real, {np.inf}),
+            StrOptions({"auto"}),
+        ],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "prior_scale": [Interval(Real, 0, None, closed="left")],
+        "warm_start": ["boolean"],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    # ------------------------------------------------------------------ fitting
+
+    def _validate_params(self):
+        super()._validate_params()
+        _validation.check_numeric_parameters(self)
+
+    def _hidden_layer_sizes(self):
+        sizes = self.hidden_layer_sizes
+        sizes = [sizes] if isinstance(sizes, Integral) else list(sizes)
+        if any(not isinstance(s, Integral) or s < 1 for s in sizes):
+            raise ValueError(
+                "hidden_layer_sizes must contain positive integers; "
+                f"got {self.hidden_layer_sizes!r}"
+            )
+        return tuple(int(s) for s in sizes)
+
+    def _is_warm_starting(self):
+        return self.warm_start and hasattr(self, "params_")
+
+    def _fit_members(self, X, targets, sample_weight, stratify=None):
+        """Standardise, then train the members this fit adds.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+            Validated inputs.
+        targets : ndarray of shape (n_samples, n_targets)
+            Encoded targets: raw regression targets, or one-hot classes.
+        sample_weight : ndarray of shape (n_samples,)
+            Validated non-negative weights.
+        stratify : ndarray or None
+            Labels to stratify the early-stopping split by (classification).
+        """
+        warm = self._is_warm_starting()
+        n_existing = self.params_[0][0].shape[0] if warm else 0
+        if warm and self.n_estimators < n_existing:
+            raise ValueError(
+                f"n_estimators={self.n_estimators} must be at least the number of "
+                f"members already fitted ({n_existing}) when warm_start=True"
+            )
+        if warm and self.n_estimators == n_existing:
+            warnings.warn(
+                "Warm-start fitting without increasing n_estimators does not fit "
+                "new members.",
+                UserWarning,
+                stacklevel=_validation.user_stacklevel(),
+            )
+            return
+
+        if not warm:
+            self._start_members(X, targets, sample_weight)
+
+        X_std = ((X - self._x_mean) / self._x_scale).astype(np.float32)
+        T_std = ((targets - self._target_mean) / self._target_scale).astype(np.float32)
+        weights = sample_weight.astype(np.float32)
+
+        # The held-out rows monitor early stopping and fit the recalibration.
+        # With both, each gets its own half: factors fitted on the rows that
+        # also chose each member's best epoch would inherit the optimism of
+        # that choice, and shrink the intervals below their nominal coverage.
+        stopping_rows = calibration_rows = None
+        if self.early_stopping or self._calibrates():
+            train_idx, val_idx = self._validation_split(weights, stratify)
+            if self.early_stopping and self._calibrates() and len(val_idx) > 1:
+                # train_test_split returns the rows in random order.
+                stopping_idx, calibration_idx = val_idx[::2], val_idx[1::2]
+            else:
+                stopping_idx = calibration_idx = val_idx
+            stopping_rows = (
+                X_std[stopping_idx],
+                T_std[stopping_idx],
+                weights[stopping_idx],
+            )
+            calibration_rows = (
+                X_std[calibration_idx],
+                T_std[calibration_idx],
+                weights[calibration_idx],
+            )
+            X_std, T_std, weights = (
+                X_std[train_idx],
+                T_std[train_idx],
+                weights[train_idx],
+            )
+        if not np.any(weights > 0):
+            raise ValueError(
+                "The training data has no sample with a positive sample_weight."
+            )
+
+        members = range(n_existing, self.n_estimators)
+        rngs = [_member_rng(self._seed, m) for m in members]
+        shapes = network.layer_shapes(
+            X.shape[1],
+            self._hidden_layer_sizes(),
+            self._n_network_outputs(targets.shape[1]),
+        )
+        init = _stack([_init_member(rng, shapes, self.activation) for rng in rngs])
+        prior = self._draw_priors(members, shapes, targets.shape[1])
+
+        validation = stopping_rows if self.early_stopping else None
+        result = self._train(init, rngs, X_std, T_std, weights, validation, prior=prior)
+        params, curve, val_curve = (
+            result.params,
+            result.loss_curve,
+            result.validation_curve,
+        )
+
+        if warm and prior is not None:
+            self.prior_params_ = _concatenate(self.prior_params_, prior)
+        elif prior is not None:
+            self.prior_params_ = prior
+        elif hasattr(self, "prior_params_"):
+            del self.prior_params_
+        self._fitted_prior_scale = float(self.prior_scale)
+        if warm:
+            self.params_ = _concatenate(self.params_, params)
+            self._adam_state = tuple(
+                np.concatenate([old, new])
+                for old, new in zip(self._adam_state, result.opt_state)
+            )
+            self._learning_rates = np.concatenate(
+                [self._learning_rates, result.learning_rate]
+            )
+            if validation is not None:
+                # Members from partial_fit alone have no validation curve.
+                previous = getattr(
+                    self,
+                    "validation_loss_curve_",
+                    np.full_like(self.loss_curve_, np.nan),
+                )
+                self.validation_loss_curve_ = _append_columns(previous, val_curve)
+            self.loss_curve_ = _append_columns(self.loss_curve_, curve)
+        else:
+            self.params_ = params
+            self._adam_state, self._learning_rates = (
+                result.opt_state,
+                result.learning_rate,
+            )
+            self._n_partial_fits = 0
+            self.loss_curve_ = curve
+            if validation is not None:
+                self.validation_loss_curve_ = val_curve
+            elif hasattr(self, "validation_loss_curve_"):
+                del self.validation_loss_curve_
+        self.n_iter_ = int(self.loss_curve_.shape[0])
+        if self._calibrates():
+            self._fit_calibration(*calibration_rows)
+        elif hasattr(self, "calibration_factors_"):
+            del self.calibration_factors_
+
+    def _start_members(self, X, targets, sample_weight):
+        """What every later fit of the members keeps: scaling and the seed."""
+        positive = sample_weight > 0
+        self._x_mean, self._x_scale = _weighted_standardisation(X, sample_weight)
+        self._x_range = np.ptp(X[positive], axis=0)
+        self._seed = self._draw_seed()
+        self._target_mean, self._target_scale = self._target_standardisation(
+            targets, sample_weight
+        )
+
+    def _draw_priors(self, members, shapes, n_targets):
+        """The members' fixed prior networks, from their own streams, or None."""
+        if not self.prior_scale > 0:
+            return None
+        return _stack(
+            [
+                _init_prior(
+                    _prior_rng(self._seed, m), shapes, self.activation, n_targets
+                )
+                for m in members
+            ]
+        )
+
+    def _partial_fit_members(self, X, targets, sample_weight):
+        """One epoch of every member over all the given rows (``partial_fit``).
+
+        The first call (on an unfitted estimator) standardises on its data and
+        initialises the members as ``fit`` would; later calls continue the
+        fitted members, their Adam state and their learning rates. No rows are
+        held out: there is no early stopping and no recalibration.
+        """
+        first = not hasattr(self, "params_")
+        if not first and self.params_[0][0].shape[0] != self.n_estimators:
+            raise ValueError(
+                f"partial_fit continues the {self.params_[0][0].shape[0]} fitted "
+                f"members, but n_estimators={self.n_estimators}. Add members with "
+                "fit and warm_start=True, or call fit to train new ones."
+            )
+        if first:
+            self._start_members(X, targets, sample_weight)
+        X_std = ((X - self._x_mean) / self._x_scale).astype(np.float32)
+        T_std = ((targets - self._target_mean) / self._target_scale).astype(np.float32)
+        weights = sample_weight.astype(np.float32)
+        if not np.any(weights > 0):
+            raise ValueError(
+                "The training data has no sample with a positive sample_weight."
+            )
+
+        members = range(self.n_estimators)
+        if first:
+            # The members' generators go on from their initial weights to their
+            # first data order, exactly as in fit.
+            rngs = [_member_rng(self._seed, m) for m in members]
+            shapes = network.layer_shapes(
+                X.shape[1],
+                self._hidden_layer_sizes(),
+                self._n_network_outputs(targets.shape[1]),
+            )
+            init = _stack([_init_member(rng, shapes, self.activation) for rng in rngs])
+            opt_state, rates = None, self.learning_rate_init
+            self._n_partial_fits = 0
+            prior = self._draw_priors(members, shapes, targets.shape[1])
+            if prior is not None:
+                self.prior_params_ = prior
+            self._fitted_prior_scale = float(self.prior_scale)
+        else:
+            # Each later call draws member m's order from (seed, m, call) alone.
+            rngs = [
+                np.random.default_rng(
+                    np.random.SeedSequence([self._seed, m, self._n_partial_fits])
+                )
+                for m in members
+            ]
+            init, opt_state, rates = (
+                self.params_,
+                self._adam_state,
+                self._learning_rates,
+            )
+            prior = getattr(self, "prior_params_", None)
+        result = self._train(
+            init,
+            rngs,
+            X_std,
+            T_std,
+            weights,
+            None,
+            opt_state=opt_state,
+            learning_rate=rates,
+            incremental=True,
+            prior=prior,
+        )
+        self.params_ = result.params
+        self._adam_state, self._learning_rates = result.opt_state, result.learning_rate
+        self._n_partial_fits += 1
+        if first:
+            self.loss_curve_ = result.loss_curve
+        else:
+            self.loss_curve_ = np.vstack([self.loss_curve_, result.loss_curve])
+        if hasattr(self, "validation_loss_curve_"):
+            # No validation rows in partial_fit: the curve keeps n_iter_ rows.
+            self.validation_loss_curve_ = np.vstack(
+                [
+                    self.validation_loss_curve_,
+                    np.full((1, self.n_estimators), np.nan),
+                ]
+            )
+        self.n_iter_ = int(self.loss_curve_.shape[0])
+        # Fitted for the members before this update, it describes them no more.
+        if hasattr(self, "calibration_factors_"):
+            del self.calibration_factors_
+
+    def _calibrates(self):
+        """Whether the fit recalibrates the predictive distribution afterwards."""
+        return False
+
+    def _draw_seed(self):
+        if isinstance(self.random_state, Integral):
+            return int(self.random_state)
+        return int(
+            check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        )
+
+    def _validation_split(self, sample_weight, stratify):
+        """Training and validation row indices for early stopping.
+
+        The validation rows are drawn among the rows of positive weight only: a
+        zero-weight row carries no loss, and a validation set of such rows
+        would leave early stopping nothing to monitor. Zero-weight rows train
+        (where they change nothing).
+        """
+        rng = _member_rng(self._seed, _VALIDATION_STREAM)
+        split_seed = int(rng.integers(np.iinfo(np.int32).max))
+        positive = np.flatnonzero(sample_weight > 0)
+        others = np.flatnonzero(~(sample_weight > 0))
+        if len(positive) < 2:
+            raise ValueError(
+                "early_stopping needs at least 2 samples with a positive "
+                f"sample_weight (one to train, one to validate); got {len(positive)}. "
+                "Set early_stopping=False or pass more weighted samples."
+            )
+        if stratify is not None:
+            try:
+                train, val = train_test_split(
+                    positive,
+                    test_size=self.validation_fraction,
+                    random_state=split_seed,
+                    stratify=stratify[positive],
+                )
+                return np.concatenate([train, others]), val
+            except ValueError:
+                pass  # too few samples of some class to stratify: split at random
+        try:
+            train, val = train_test_split(
+                positive, test_size=self.validation_fraction, random_state=split_seed
+            )
+        except ValueError as exc:
+            raise ValueError(
+                f"early_stopping needs enough samples to set aside "
+                f"validation_fraction={self.validation_fraction} of them; with "
+                f"{len(positive)} samples of positive weight the split failed: {exc}"
+            ) from exc
+        return np.concatenate([train, others]), val
+
+    def _batch_size(self, n_samples):
+        """Rows per batch requested (before clipping to the data size)."""
+        if self.batch_size == "auto":
+            low, high = _AUTO_BATCH_RANGE
+            # The power of two nearest to n / 100: similar data sizes (the
+            # folds of a search and its refit) share one compiled batch width.
+            target = min(max(low, n_samples / 100), high)
+            return int(2 ** np.round(np.log2(target)))
+        return self.batch_size
+
+    def _hyperparams(self, weight_total, steps_per_epoch):
+        eps = self.adversarial_epsilon or 0.0
+        # eps is a fraction of each feature's range in the original units; the
+        # network sees standardised inputs, so the step is range / scale there.
+        step = eps * self._x_range / self._x_scale
+        patience = self._patience(steps_per_epoch)
+        if self.learning_rate == "adaptive":
+            part = max(1.0, np.ceil(patience * _ADAPTIVE_PATIENCE_FRACTION))
+            decay_patience, stop_patience = part, part
+            max_decays = _ADAPTIVE_MAX_DECAYS
+        else:
+            decay_patience, stop_patience, max_decays = np.inf, patience, 0
+        return training.Hyperparams(
+            alpha=np.float32(self.alpha),
+            weight_total=np.float32(weight_total),
+            adversarial_step=step.astype(np.float32),
+            beta=np.float32(self._beta()),
+            tol=np.float32(self.tol),
+            patience=np.float32(stop_patience),
+            decay_patience=np.float32(decay_patience),
+            decay_factor=np.float32(_ADAPTIVE_FACTOR),
+            max_decays=np.int32(max_decays),
+            # Filled in by the trainer, which lays out the data.
+            batch_rows=np.int32(0),
+            n_rows=np.int32(0),
+            n_validation_rows=np.int32(0),
+            prior_scale=np.float32(self.prior_scale),
+        )
+
+    def _train(
+        self,
+        init_params,
+        rngs,
+        X,
+        T,
+        weights,
+        validation,
+        *,
+        opt_state=None,
+        learning_rate=None,
+        incremental=False,
+        prior=None,
+    ):
+        """Run the compiled trainer, then apply scikit-learn's rules to its result.
+
+        With ``incremental`` (``partial_fit``): one epoch, from ``opt_state``
+        and ``learning_rate`` (None: Adam's initial state and
+        ``learning_rate_init``), with no stopping rule and no warning.
+        """
+        n_members, n_samples = len(rngs), X.shape[0]
+        batch_size = self._batch_size(n_samples)
+        steps_per_epoch = -(-n_samples // min(batch_size, n_samples))
+        rows = np.arange(n_samples, dtype=np.int32)
+
+        def draw_orders(n_epochs):
+            if not self.shuffle:
+                return np.broadcast_to(rows, (n_epochs, n_members, n_samples))
+            tiled = np.broadcast_to(rows, (n_epochs, n_samples))
+            return np.stack([rng.permuted(tiled, axis=1) for rng in rngs], axis=1)
+
+        start_time = time.perf_counter()
+        epoch_offset = getattr(self, "n_iter_", 0) if incremental else 0
+
+        def report(first_epoch, losses, _):
+            for offset, epoch_losses in enumerate(losses):
+                print(
+                    f"Epoch {epoch_offset + first_epoch + offset + 1}: loss = "
+                    f"{np.nanmean(epoch_losses):.6f} (mean over "
+                    f"{int(np.isfinite(epoch_losses).sum())} training members), "
+                    f"elapsed = {time.perf_counter() - start_time:.2f} s"
+                )
+
+        hyper = self._hyperparams(float(weights.sum()), steps_per_epoch)
+        if incremental:
+            # One epoch per call: the schedule neither reduces nor stops.
+            hyper = hyper._replace(
+                patience=np.float32(np.inf),
+                decay_patience=np.float32(np.inf),
+                max_decays=np.int32(0),
+            )
+        result = training.fit_ensemble(
+            init_params,
+            (X, T, weights),
+            validation,
+            draw_orders,
+            learning_rate=self.learning_rate_init
+            if learning_rate is None
+            else learning_rate,
+            hyper=hyper,
+            config=training.TrainConfig(
+                loss=self.loss,
+                activation=self.activation,
+                adversarial=bool(self.adversarial_epsilon),
+                has_validation=validation is not None,
+            ),
+            batch_size=batch_size,
+            max_epochs=1 if incremental else self.max_iter,
+            on_epochs=report if self.verbose else None,
+            opt_state=opt_state,
+            prior_params=prior,
+        )
+        self._check_training_result(result, warn_unconverged=not incremental)
+        self._check_outputs_in_range(result.params, X, prior)
+        return result
+
+    def _check_outputs_in_range(self, params, X, prior):
+        """Raise if the members' standardised means have run off the data.
+
+        The targets are standardised, so a sane member predicts means of a few
+        units on its own training rows. A rate far too large can blow the
+        means up by orders of magnitude while the NLL, paying only the log of
+        an equally blown-up scale, still looks moderate.
+        """
+        n_locations = self._n_location_outputs()
+        if n_locations is None:
+            return
+        rows = X[:_BLOW_UP_ROWS].astype(np.float64)
+        fitted_prior = None if prior is None else (prior, float(self.prior_scale))
+        with np.errstate(over="ignore", invalid="ignore"):
+            out = _predict_members(params, rows, self.activation, fitted_prior)
+            rms = np.sqrt(np.mean(np.square(out[..., :n_locations]), axis=(1, 2)))
+        bad = np.flatnonzero(~(rms < _BLOW_UP_MEAN))
+        if len(bad):
+            raise ValueError(
+                f"The fit blew up: member(s) {bad.tolist()} predict means "
+                f"{rms[bad[0]]:.3g} standard deviations away from the target's "
+                "mean on the training rows. Try a smaller learning_rate_init (now "
+                f"{self.learning_rate_init}) or a larger alpha."
+            )
+
+    def _n_location_outputs(self):
+        """Outputs that are standardised means (None: no such outputs)."""
+        return None
+
+    def _check_training_result(self, result, *, warn_unconverged=True):
+        """Raise for a diverged or blown-up fit; warn for an unconverged one."""
+        hint = (
+            f"Try a smaller learning_rate_init (now {self.learning_rate_init}), a "
+            "larger alpha, or check the data for extreme values."
+        )
+        if np.any(result.diverged_epoch):
+            bad = np.flatnonzero(result.diverged_epoch)
+            raise ValueError(
+                f"The fit diverged: member(s) {bad.tolist()} produced a non-finite "
+                f"loss or parameters at epoch {int(result.diverged_epoch[bad[0]])}. "
+                + hint
+            )
+        # The loss the returned parameters reach on the monitored rows: the best
+        # validation loss, or else the last epoch's training loss.
+        if result.validation_curve is not None:
+            final = result.best_loss
+        else:
+            last = np.isfinite(result.loss_curve).sum(axis=0) - 1
+            final = result.loss_curve[last, np.arange(len(last))]
+        initial = result.initial_loss
+        blown = final > initial + _BLOW_UP_FACTOR * np.maximum(1.0, np.abs(initial))
+        if np.any(blown):
+            bad = np.flatnonzero(blown)
+            raise ValueError(
+                f"The fit blew up: member(s) {bad.tolist()} ended with a monitored "
+                f"loss of {final[bad[0]]:.3g}, against {initial[bad[0]]:.3g} for "
+                "the untrained network. " + hint
+            )
+        fixed_schedule = self.n_iter_no_change == np.inf
+        if warn_unconverged and not fixed_schedule and not np.all(result.converged):
+            warnings.warn(
+                f"Stochastic optimizer: maximum iterations ({self.max_iter}) reached "
+                f"and the optimization hasn't converged yet for "
+                f"{int(np.sum(~result.converged))} of {len(result.converged)} "
+                "members. Increase max_iter, or set n_iter_no_change=np.inf for a "
+                "fixed number of epochs.",
+                ConvergenceWarning,
+                stacklevel=_validation.user_stacklevel(),
+            )
+
+    def _beta(self):
+        """The beta-NLL exponent of the training loss (0: the plain loss)."""
+        return 0.0
+
+    def _patience(self, steps_per_epoch):
+        """Epochs without improvement after which a member stops."""
+        if self.n_iter_no_change != "auto":
+            return self.n_iter_no_change
+        epochs = -(-_AUTO_PATIENCE_STEPS // steps_per_epoch)
+        # On small data (a step or two per epoch) the step count alone would
+        # exceed max_iter, and the stopping rule could never fire: a member
+        # stalled through every rate of the schedule must still stop within
+        # half of max_iter.
+        rates = 1 + (_ADAPTIVE_MAX_DECAYS if self.learning_rate == "adaptive" else 0)
+        cap = max(_AUTO_PATIENCE_MIN_EPOCHS, self.max_iter // (2 * rates))
+        return min(max(_AUTO_PATIENCE_MIN_EPOCHS, epochs), cap)
+
+    # --------------------------------------------------------------- predicting
+
+    def _prior(self):
+        """The fitted randomized priors as ``(prior_params_, scale)``, or None."""
+        if not hasattr(self, "prior_params_"):
+            return None
+        return self.prior_params_, self._fitted_prior_scale
+
+    def _member_outputs(self, X, *, with_inputs=False):
+        """Validated X through every member: raw outputs (n_members, n, n_out).
+
+        With ``with_inputs``, also return the validated X, as ``(X, outputs)``.
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False)
+        # Overflow far from the training data is reported by the check below.
+        with np.errstate(over="ignore", invalid="ignore"):
+            X_std = (X - self._x_mean) / self._x_scale
+            out = _predict_members(self.params_, X_std, self.activation, self._prior())
+        self._check_predictions(X, outputs=out)
+        return (X, out) if with_inputs else out
+
+    def _check_predictions(self, X, **arrays):
+        extent = float(np.max(np.abs(self._x_mean) + self._x_range))
+        _validation.check_finite_predictions(X, extent, **arrays)
+
+
+def _append_columns(old, new):
+    """Join two (n_iter, n_members) curves side by side, NaN-padding the shorter."""
+    n_rows = max(old.shape[0], new.shape[0])
+
+    def pad(curve):
+        missing = n_rows - curve.shape[0]
+        return np.pad(curve, ((0, missing), (0, 0)), constant_values=np.nan)
+
+    return np.hstack([pad(old), pad(new)])

@@ -1,0 +1,354 @@
+"""DeepEnsembleClassifier: averaged softmax members, entropy split."""
+
+import numpy as np
+from sklearn.base import ClassifierMixin, _fit_context
+from sklearn.utils import Bunch
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import (
+    validate_data,
+)
+
+from .. import _validation
+from .._mixture import (
+    classification_uncertainty,
+)
+from ._base import _BaseDeepEnsemble
+from ._docs import _COMMON_ATTRIBUTES_DOC, _COMMON_PARAMETERS_DOC, _splice
+
+
+class DeepEnsembleClassifier(ClassifierMixin, _BaseDeepEnsemble):
+    __doc__ = (
+        """Deep ensemble of neural networks for classification with uncertainty.
+
+    M multilayer perceptrons, each from its own random initialisation and data
+    order, trained with a proper scoring rule (softmax cross-entropy, or the
+    Brier score) and optionally FGSM adversarial training (Lakshminarayanan,
+    Pritzel & Blundell, 2017). The ensemble predicts the average of the
+    members' probabilities; its entropy splits into the members' average
+    entropy (aleatoric, data uncertainty) and the Jensen-Shannon divergence
+    between the members (epistemic, knowledge uncertainty).
+
+    Parameters
+    ----------"""
+        + _splice(
+            _COMMON_PARAMETERS_DOC,
+            "    adversarial_epsilon",
+            """    loss : {"log_loss", "brier"}, default="log_loss"
+        Training loss of each member: softmax cross-entropy, or the
+        multiclass Brier score of the softmax probabilities.
+    adversarial_epsilon""",
+        )
+        + """
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The class labels."""
+        + _COMMON_ATTRIBUTES_DOC
+        + """
+    See Also
+    --------
+    DeepEnsembleRegressor : The regression counterpart.
+    sklearn.neural_network.MLPClassifier : A single network.
+
+    Examples
+    --------
+    >>> from skdeepens import DeepEnsembleClassifier
+    >>> from skdeepens.datasets import make_spirals
+    >>> X, y = make_spirals(n_samples_per_class=100, random_state=0)
+    >>> clf = DeepEnsembleClassifier(n_estimators=3, random_state=0)
+    >>> clf = clf.fit(X, y)  # doctest: +SKIP
+    >>> clf.predict_uncertainty(X[:2]).epistemic  # doctest: +SKIP
+    """
+    )
+
+    _parameter_constraints = {
+        **_BaseDeepEnsemble._parameter_constraints,
+        "loss": [StrOptions({"log_loss", "brier"})],
+    }
+
+    def __init__(
+        self,
+        n_estimators=5,
+        *,
+        hidden_layer_sizes=(50, 50),
+        activation="relu",
+        loss="log_loss",
+        adversarial_epsilon=None,
+        alpha=1.0,
+        batch_size="auto",
+        learning_rate="adaptive",
+        learning_rate_init=1e-2,
+        max_iter=5000,
+        shuffle=True,
+        early_stopping=True,
+        validation_fraction=0.1,
+        n_iter_no_change="auto",
+        tol=1e-4,
+        prior_scale=0.0,
+        warm_start=False,
+        random_state=None,
+        verbose=0,
+    ):
+        self.n_estimators = n_estimators
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.loss = loss
+        self.adversarial_epsilon = adversarial_epsilon
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.prior_scale = prior_scale
+        self.warm_start = warm_start
+        self.random_state = random_state
+        self.verbose = verbose
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Train the ensemble.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training inputs; no NaN or infinity.
+        y : array-like of shape (n_samples,)
+            Class labels of any type scikit-learn accepts (ints, strings,
+            booleans); at least two classes.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights; a zero weight removes a row.
+
+        Returns
+        -------
+        self : DeepEnsembleClassifier
+            The fitted estimator.
+        """
+        _validation.check_not_forked_after_jax()
+        warm = self._is_warm_starting()
+        X, y = validate_data(
+            self, X, y, reset=not warm, ensure_min_samples=2, dtype=np.float64
+        )
+        _validation.check_class_labels(y)
+        check_classification_targets(y)
+        sample_weight = _validation.check_sample_weight(sample_weight, X)
+        _validation.check_magnitude(X, "X")
+        signature = _validation.fit_signature(self)
+        _validation.check_warm_start(self, signature)
+        classes, encoded = np.unique(y, return_inverse=True)
+        if warm and not np.array_equal(classes, self.classes_):
+            raise ValueError(
+                f"warm_start=True needs the classes of the first fit {self.classes_}; "
+                f"got {classes}"
+            )
+        if len(classes) < 2:
+            raise ValueError(
+                "DeepEnsembleClassifier needs samples of at least 2 classes in the "
+                f"data, but the data contains only one class: {classes.tolist()[0]!r}"
+            )
+        self.classes_ = classes
+        one_hot = np.eye(len(classes), dtype=np.float64)[encoded]
+        self._fit_members(X, one_hot, sample_weight, stratify=encoded)
+        self._fit_signature = signature
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None, classes=None):
+        """Update every member with one epoch over the given data.
+
+        One pass (one epoch) of every member over all the given rows, in
+        mini-batches of ``batch_size``, as scikit-learn's MLP does. The first
+        call on an unfitted estimator initialises the members exactly as
+        ``fit`` would and computes the input standardisation from its data,
+        which later calls keep (so the first batch should be representative).
+        Later calls, and calls after ``fit``, continue the same members
+        together with their Adam state and learning rates; ``n_iter_`` counts
+        the epochs and ``loss_curve_`` gains one row per call.
+
+        It trains on all the rows it is given: ``early_stopping``,
+        ``n_iter_no_change``, ``max_iter`` and the ``learning_rate`` schedule
+        play no part (a rate already reduced by ``fit`` is kept). The L2
+        penalty is divided by the total weight of the rows of each call. To
+        add members, use ``fit`` with ``warm_start=True``; here
+        ``n_estimators`` must equal the number of fitted members.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training inputs; no NaN or infinity.
+        y : array-like of shape (n_samples,)
+            Class labels, each one of ``classes``.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights; a zero weight removes a row.
+        classes : array-like of shape (n_classes,), default=None
+            Every class over all calls, e.g. ``np.unique(y_all)``; at least
+            two. Required on the first call (``y`` need not contain them all);
+            later calls may omit it or must pass the same classes.
+
+        Returns
+        -------
+        self : DeepEnsembleClassifier
+            The updated estimator.
+        """
+        _validation.check_not_forked_after_jax()
+        first = not hasattr(self, "params_")
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            reset=first,
+            ensure_min_samples=2 if first else 1,
+            dtype=np.float64,
+        )
+        _validation.check_class_labels(y)
+        check_classification_targets(y)
+        classes = self._partial_fit_classes(classes, first)
+        known = set(classes.tolist())
+        unknown = [label for label in np.unique(y).tolist() if label not in known]
+        if unknown:
+            raise ValueError(
+                f"y has labels {unknown} that are not in classes "
+                f"{classes.tolist()}; partial_fit learns only the classes of its "
+                "first call"
+            )
+        sample_weight = _validation.check_sample_weight(sample_weight, X)
+        _validation.check_magnitude(X, "X")
+        signature = _validation.fit_signature(self)
+        _validation.check_warm_start(self, signature, method="partial_fit")
+        self.classes_ = classes
+        one_hot = np.eye(len(classes), dtype=np.float64)[np.searchsorted(classes, y)]
+        self._partial_fit_members(X, one_hot, sample_weight)
+        self._fit_signature = signature
+        return self
+
+    def _partial_fit_classes(self, classes, first):
+        """The classes of a partial_fit call, checked against the fitted ones."""
+        if classes is None:
+            if first:
+                raise ValueError(
+                    "classes must be passed on the first call to partial_fit: "
+                    "every label y may take over all calls, e.g. np.unique(y_all)"
+                )
+            return self.classes_
+        classes = np.asarray(classes)
+        _validation.check_class_labels(classes)
+        classes = np.unique(classes)
+        if first and len(classes) < 2:
+            raise ValueError(
+                "DeepEnsembleClassifier needs at least 2 classes; got classes="
+                f"{classes.tolist()}"
+            )
+        if not first and not np.array_equal(classes, self.classes_):
+            raise ValueError(
+                f"classes={classes.tolist()} differs from the classes of the "
+                f"earlier fit {self.classes_.tolist()}; omit classes, or pass "
+                "the same ones"
+            )
+        return classes
+
+    def _target_standardisation(self, targets, sample_weight):
+        # One-hot targets are used as they are.
+        return np.zeros(targets.shape[1]), np.ones(targets.shape[1])
+
+    def _n_network_outputs(self, n_targets):
+        return n_targets
+
+    def _member_log_proba(self, X):
+        logits = self._member_outputs(X)
+        return logits - np.logaddexp.reduce(logits, axis=-1, keepdims=True)
+
+    def predict_members(self, X):
+        """Each member's class probabilities, the role of ``estimators_``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Inputs.
+
+        Returns
+        -------
+        members : Bunch
+            ``proba`` of shape (n_estimators, n_samples, n_classes): each
+            member's softmax probabilities, columns in the order of
+            ``classes_``; their mean is ``predict_proba(X)``.
+        """
+        return Bunch(proba=np.exp(self._member_log_proba(X)))
+
+    def predict_log_proba(self, X):
+        """Log of the averaged class probabilities, finite everywhere.
+
+        Computed as a log-sum-exp over the members' log-softmax outputs rather
+        than ``log(predict_proba(X))``, so it stays finite where a probability
+        underflows.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Inputs.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+        """
+        member_log_proba = self._member_log_proba(X)
+        return np.logaddexp.reduce(member_log_proba, axis=0) - np.log(
+            member_log_proba.shape[0]
+        )
+
+    def predict_proba(self, X):
+        """The members' softmax probabilities, averaged.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Inputs.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Columns in the order of ``classes_``.
+        """
+        return np.exp(self._member_log_proba(X)).mean(axis=0)
+
+    def predict(self, X):
+        """The class of highest averaged probability.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Inputs.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,)
+            Labels from ``classes_``.
+        """
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
+
+    def predict_uncertainty(self, X):
+        """Total, aleatoric and epistemic uncertainty, in nats.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Inputs.
+
+        Returns
+        -------
+        uncertainty : Bunch
+            ``total``: entropy of the averaged probabilities; ``aleatoric``
+            (data uncertainty): the members' average entropy; ``epistemic``
+            (knowledge uncertainty): their difference, the Jensen-Shannon
+            divergence between the members (mutual information). Each of shape
+            (n_samples,), never negative, ``total = aleatoric + epistemic``.
+        """
+        split = classification_uncertainty(np.exp(self._member_log_proba(X)))
+        return Bunch(
+            total=split.total, aleatoric=split.aleatoric, epistemic=split.epistemic
+        )

@@ -1,0 +1,131 @@
+"""The parameter and attribute documentation shared by both estimators."""
+
+
+def _splice(doc, anchor, replacement):
+    """``doc`` with its one ``anchor`` replaced; raises if it is not there once.
+
+    The estimators' docstrings are spliced from the shared parameter list, so a
+    reordering of that list must fail here rather than silently drop text.
+    """
+    if doc.count(anchor) != 1:
+        raise RuntimeError(
+            f"docstring anchor {anchor!r} found {doc.count(anchor)} times"
+        )
+    return doc.replace(anchor, replacement)
+
+
+_COMMON_PARAMETERS_DOC = """
+    n_estimators : int, default=5
+        Number of members M. Member ``m`` depends only on ``random_state`` and
+        ``m``: the first three members of a 5-member ensemble are the members of
+        a 3-member one.
+    hidden_layer_sizes : int or tuple of int, default=(50, 50)
+        Widths of the hidden layers of every member. The paper's UCI setup uses
+        one layer of 50; a second layer was the largest single improvement of
+        test NLL on the UCI benchmark (benchmarks/uci.py) at a modest cost.
+    activation : {"relu", "tanh", "logistic", "identity"}, default="relu"
+        Hidden-layer nonlinearity, as in :class:`~sklearn.neural_network.MLPRegressor`.
+    adversarial_epsilon : float or None, default=None
+        FGSM adversarial training (Goodfellow et al., 2015): each step also
+        trains on ``x + adversarial_epsilon * range * sign(grad_x loss)``, where
+        ``range`` is each feature's range on the training data, and averages the
+        two losses. The paper uses 0.01. ``None`` or 0 turns it off (and halves
+        the cost of a step).
+    alpha : float, default=1.0
+        Strength of the L2 penalty ``0.5 * alpha * ||W||**2`` (weight decay),
+        divided by the total sample weight: the objective is then the maximum a
+        posteriori objective of the data set under a Gaussian prior of precision
+        ``alpha`` on the weights (``alpha=1``: a standard normal prior), whose
+        influence fades as the data grow.
+    batch_size : int or "auto", default="auto"
+        Rows per minibatch. "auto" takes the power of two nearest to
+        ``n_samples / 100``, between 32 and 256: small data sets get small
+        batches and so enough gradient steps per epoch, large ones batches of
+        256 for throughput.
+    learning_rate : {"constant", "adaptive"}, default="adaptive"
+        Learning-rate schedule of each member, named as in scikit-learn's MLP.
+        "constant" keeps ``learning_rate_init`` and stops a member once its
+        monitored loss (validation loss with ``early_stopping``, else training
+        loss) has not improved by ``tol`` for the patience
+        (``n_iter_no_change``). "adaptive" divides the member's rate by 5
+        instead, at most 3 times, and stops it after a stall of the patience
+        at its smallest rate. Each member keeps its own rate. With early
+        stopping the adaptive schedule can only refine each member's best
+        snapshot; it pays on data with little noise, where the mean must
+        settle (benchmarks/defaults_study.py).
+    learning_rate_init : float, default=1e-2
+        Adam's step size. Inputs and targets are standardised, so one rate fits
+        most data; early stopping catches the late overshoot a large rate risks.
+    max_iter : int, default=5000
+        Maximum number of epochs (passes over the training data), a cap: with
+        the default stopping rule members usually stop long before it.
+    shuffle : bool, default=True
+        Whether each member draws its own data order every epoch.
+    early_stopping : bool, default=True
+        Set aside ``validation_fraction`` of the training data and stop each
+        member when its validation loss (the training loss, without penalty or
+        adversarial term) has not improved by ``tol`` for ``n_iter_no_change``
+        epochs; each member keeps its best parameters. On by default, unlike
+        scikit-learn's MLP: a network trained on a likelihood overfits by
+        growing overconfident (its variance shrinks) long before its error
+        rises, and how long to train differs widely between data sets. With
+        ``early_stopping=False`` a member stops when its training loss stalls.
+    validation_fraction : float, default=0.1
+        Share of the training data set aside when ``early_stopping=True``.
+    n_iter_no_change : int, np.inf or "auto", default="auto"
+        Epochs without improvement by at least ``tol`` after which a member
+        stops (or, with ``learning_rate="adaptive"``, its rate is reduced).
+        "auto" counts the patience in gradient steps: the epochs that make
+        4000 steps, at least 10, and at most what lets a member stalled at
+        every rate stop within half of ``max_iter`` (small data sets make a
+        step or two per epoch). ``np.inf`` gives the paper's fixed
+        schedule: every member trains exactly ``max_iter`` epochs (keeping its
+        best validation parameters if ``early_stopping``) and no
+        ``ConvergenceWarning`` is raised.
+    tol : float, default=1e-4
+        Minimal improvement of the monitored loss that resets the count.
+    prior_scale : float, default=0.0
+        Randomized prior functions (Osband, Aslanides & Cassirer, 2018): each
+        member predicts ``f_m(x) + prior_scale * p_m(x)``, where ``p_m`` is a
+        fixed, untrained network of the member's architecture drawn from its
+        own randomness (apart from its initialisation and data order), added
+        to the mean (not the scale head) or to the logits, in standardised
+        units. The trained part fits the data's residual from the prior; away
+        from the data the members keep their priors' disagreement, so the
+        epistemic uncertainty grows there. 0 turns it off (the fit is then
+        unchanged bit for bit). See the user guide for when to use it.
+    warm_start : bool, default=False
+        When True, a new call to ``fit`` keeps the fitted members and trains only
+        the members added by a larger ``n_estimators`` (as in
+        :class:`~sklearn.ensemble.BaggingRegressor`); they are the same networks
+        a fresh fit would train. Changing ``activation``, ``loss``,
+        ``hidden_layer_sizes``, ``prior_scale``, the number of features or the
+        width of ``y`` between warm fits raises a ``ValueError``. ``partial_fit``
+        always continues the fitted members, whatever ``warm_start`` is.
+    random_state : int, RandomState instance or None, default=None
+        Seeds every member's initial weights and data order.
+    verbose : int, default=0
+        When positive, print one line per epoch: the epoch, the mean loss over
+        the members still training, and the elapsed time.
+"""
+
+_COMMON_ATTRIBUTES_DOC = """
+    params_ : tuple of (ndarray, ndarray)
+        Each layer's weights of shape (n_estimators, fan_in, fan_out) and biases
+        of shape (n_estimators, fan_out), stacked over the members, for
+        standardised inputs.
+    loss_curve_ : ndarray of shape (n_iter, n_estimators)
+        Each member's training objective per epoch; NaN after it stopped.
+    validation_loss_curve_ : ndarray of shape (n_iter, n_estimators)
+        Each member's validation loss per epoch (only with ``early_stopping``).
+    prior_params_ : tuple of (ndarray, ndarray)
+        The members' randomized prior networks, stacked like ``params_``
+        (only with ``prior_scale > 0``); fixed at their random draw.
+    n_iter_ : int
+        Epochs run by the longest-training member (``n_iter`` rows of the
+        loss curves), plus one per ``partial_fit`` call since.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features,)
+        Names of the features seen during fit, when X has string column names.
+"""
