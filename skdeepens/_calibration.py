@@ -105,9 +105,10 @@ def fit_calibration(
             )
             dist = MixtureDistribution(new_loc[..., 0], new_scale[..., 0], family)
             if criterion == "crps":
-                from .metrics import crps_mixture
+                # Imported here: the metrics import the mixture, as this does.
+                from .metrics import mixture_crps
 
-                nll = np.sum(w * crps_mixture(y_j, dist))
+                nll = np.sum(w * mixture_crps(y_j, dist))
             else:
                 nll = -np.sum(w * dist.logpdf(y_j))
             penalty = np.sum(np.square(log_factors)) / (2 * prior_std**2)
