@@ -160,10 +160,7 @@ class _BaseDeepEnsemble(BaseEstimator):
 
         if not warm:
             self._start_members(X, targets, sample_weight)
-
-        X_std = ((X - self._x_mean) / self._x_scale).astype(np.float32)
-        T_std = ((targets - self._target_mean) / self._target_scale).astype(np.float32)
-        weights = sample_weight.astype(np.float32)
+        X_std, T_std, weights = self._training_arrays(X, targets, sample_weight)
 
         # The held-out rows monitor early stopping and fit the recalibration.
         # With both, each gets its own half: factors fitted on the rows that
@@ -177,35 +174,14 @@ class _BaseDeepEnsemble(BaseEstimator):
                 stopping_idx, calibration_idx = val_idx[::2], val_idx[1::2]
             else:
                 stopping_idx = calibration_idx = val_idx
-            stopping_rows = (
-                X_std[stopping_idx],
-                T_std[stopping_idx],
-                weights[stopping_idx],
-            )
-            calibration_rows = (
-                X_std[calibration_idx],
-                T_std[calibration_idx],
-                weights[calibration_idx],
-            )
-            X_std, T_std, weights = (
-                X_std[train_idx],
-                T_std[train_idx],
-                weights[train_idx],
-            )
-        if not np.any(weights > 0):
-            raise ValueError(
-                "The training data has no sample with a positive sample_weight."
-            )
+            arrays = (X_std, T_std, weights)
+            stopping_rows = tuple(a[stopping_idx] for a in arrays)
+            calibration_rows = tuple(a[calibration_idx] for a in arrays)
+            X_std, T_std, weights = (a[train_idx] for a in arrays)
+        _check_some_weight(weights)
 
         members = range(n_existing, self.n_estimators)
-        rngs = [_member_rng(self._seed, m) for m in members]
-        shapes = network.layer_shapes(
-            X.shape[1],
-            self._hidden_layer_sizes(),
-            self._n_network_outputs(targets.shape[1]),
-        )
-        init = _stack([_init_member(rng, shapes, self.activation) for rng in rngs])
-        prior = self._draw_priors(members, shapes, targets.shape[1])
+        rngs, init, prior = self._new_members(members, X.shape[1], targets.shape[1])
 
         validation = stopping_rows if self.early_stopping else None
         result = self._train(init, rngs, X_std, T_std, weights, validation, prior=prior)
@@ -268,18 +244,36 @@ class _BaseDeepEnsemble(BaseEstimator):
             targets, sample_weight
         )
 
-    def _draw_priors(self, members, shapes, n_targets):
-        """The members' fixed prior networks, from their own streams, or None."""
-        if not self.prior_scale > 0:
-            return None
-        return _stack(
-            [
-                _init_prior(
-                    _prior_rng(self._seed, m), shapes, self.activation, n_targets
-                )
-                for m in members
-            ]
+    def _training_arrays(self, X, targets, sample_weight):
+        """Standardised float32 inputs, targets and weights for the trainer."""
+        X_std = ((X - self._x_mean) / self._x_scale).astype(np.float32)
+        T_std = ((targets - self._target_mean) / self._target_scale).astype(np.float32)
+        return X_std, T_std, sample_weight.astype(np.float32)
+
+    def _new_members(self, members, n_features, n_targets):
+        """Members' generators, initial parameters and priors (None if off).
+
+        Each generator goes on from its member's initial weights to its data
+        orders; the priors come from streams of their own.
+        """
+        rngs = [_member_rng(self._seed, m) for m in members]
+        shapes = network.layer_shapes(
+            n_features,
+            self._hidden_layer_sizes(),
+            self._n_network_outputs(n_targets),
         )
+        init = _stack([_init_member(rng, shapes, self.activation) for rng in rngs])
+        prior = None
+        if self.prior_scale > 0:
+            prior = _stack(
+                [
+                    _init_prior(
+                        _prior_rng(self._seed, m), shapes, self.activation, n_targets
+                    )
+                    for m in members
+                ]
+            )
+        return rngs, init, prior
 
     def _partial_fit_members(self, X, targets, sample_weight):
         """One epoch of every member over all the given rows (``partial_fit``).
@@ -298,28 +292,15 @@ class _BaseDeepEnsemble(BaseEstimator):
             )
         if first:
             self._start_members(X, targets, sample_weight)
-        X_std = ((X - self._x_mean) / self._x_scale).astype(np.float32)
-        T_std = ((targets - self._target_mean) / self._target_scale).astype(np.float32)
-        weights = sample_weight.astype(np.float32)
-        if not np.any(weights > 0):
-            raise ValueError(
-                "The training data has no sample with a positive sample_weight."
-            )
+        X_std, T_std, weights = self._training_arrays(X, targets, sample_weight)
+        _check_some_weight(weights)
 
         members = range(self.n_estimators)
         if first:
-            # The members' generators go on from their initial weights to their
-            # first data order, exactly as in fit.
-            rngs = [_member_rng(self._seed, m) for m in members]
-            shapes = network.layer_shapes(
-                X.shape[1],
-                self._hidden_layer_sizes(),
-                self._n_network_outputs(targets.shape[1]),
-            )
-            init = _stack([_init_member(rng, shapes, self.activation) for rng in rngs])
+            # The members start exactly as in fit.
+            rngs, init, prior = self._new_members(members, X.shape[1], targets.shape[1])
             opt_state, rates = None, self.learning_rate_init
             self._n_partial_fits = 0
-            prior = self._draw_priors(members, shapes, targets.shape[1])
             if prior is not None:
                 self.prior_params_ = prior
             self._fitted_prior_scale = float(self.prior_scale)
@@ -648,6 +629,13 @@ class _BaseDeepEnsemble(BaseEstimator):
     def _check_predictions(self, X, **arrays):
         extent = float(np.max(np.abs(self._x_mean) + self._x_range))
         _validation.check_finite_predictions(X, extent, **arrays)
+
+
+def _check_some_weight(weights):
+    if not np.any(weights > 0):
+        raise ValueError(
+            "The training data has no sample with a positive sample_weight."
+        )
 
 
 def _append_columns(old, new):
