@@ -127,9 +127,6 @@ def hyperparams(**overrides):
         decay_patience=np.float32(np.inf),
         decay_factor=np.float32(5.0),
         max_decays=np.int32(0),
-        batch_rows=np.int32(0),
-        n_rows=np.int32(0),
-        n_validation_rows=np.int32(0),
     )
     values.update(overrides)
     return training.Hyperparams(**values)
@@ -195,6 +192,8 @@ def _fit(params, x, y, w, *, hyper=None, validation=None, orders=None, **kwargs)
 
     settings = dict(learning_rate=1e-2, batch_size=n, max_epochs=20)
     settings.update(kwargs)
+    n_validation = 0 if validation is None else len(validation[0])
+    layout = training.plan_layout(n, settings.pop("batch_size"), n_validation)
     return training.fit_ensemble(
         params,
         (x, y, w),
@@ -202,6 +201,7 @@ def _fit(params, x, y, w, *, hyper=None, validation=None, orders=None, **kwargs)
         orders,
         hyper=hyper if hyper is not None else hyperparams(),
         config=CONFIG,
+        layout=layout,
         **settings,
     )
 

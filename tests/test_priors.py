@@ -87,7 +87,7 @@ def test_trainer_prior_at_scale_zero_adds_nothing(cubic):
             learning_rate=1e-2,
             hyper=hyper,
             config=training.TrainConfig("gaussian_nll", "relu", False, False),
-            batch_size=32,
+            layout=training.plan_layout(40, 32),
             max_epochs=5,
             prior_params=prior,
         ).params
@@ -112,7 +112,7 @@ def test_trainer_keeps_the_prior_fixed(cubic):
         learning_rate=1e-2,
         hyper=hyper,
         config=training.TrainConfig("gaussian_nll", "relu", False, True),
-        batch_size=32,
+        layout=training.plan_layout(30, 32, 10),
         max_epochs=10,
         prior_params=prior,
     )

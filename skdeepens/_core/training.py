@@ -1,19 +1,25 @@
 """The compiled trainer: the whole fit of every member, on the device.
 
-The trainer's contract lives here, whole: how the data are laid out on the
-device, how batches are cut from each member's data order, the epoch losses,
-the validation loss, each member's best-parameter snapshot, its patience
-counter, its learning-rate schedule and its stop flag. The estimator
-(:mod:`skdeepens._ensemble`) only validates, standardises, draws each member's
-randomness and decides what warns and what raises.
+The trainer's contract lives in ``_core``, whole: how the data are laid out on
+the device (:mod:`.layout`), how batches are cut from each member's data
+order, the epoch losses, the validation loss, each member's best-parameter
+snapshot, and its patience counter, learning-rate schedule and stop flag
+(:mod:`.stopping`). The estimator (:mod:`skdeepens._ensemble`) only validates,
+standardises, draws each member's randomness and decides what warns and what
+raises.
 
 Design:
 
+* The epoch is a composition of pure state steps, each testable on arrays
+  without a fit: :func:`_train_epoch` (the optimiser steps and the epoch's
+  mean objective), :func:`_monitored_loss`, the curves, then
+  :func:`.stopping.mark_diverged`, the best snapshot,
+  :func:`.stopping.update_stopping` and :func:`.stopping.update_schedule`.
 * The data go to the device once per fit. Each call of the compiled program
   runs several epochs (enough that a call holds at least
-  ``_TARGET_STEPS_PER_CALL`` optimiser steps), so a small data set makes a few
-  calls rather than thousands; batches are gathered on the device from the
-  members' data orders.
+  ``layout._TARGET_STEPS_PER_CALL`` optimiser steps), so a small data set
+  makes a few calls rather than thousands; batches are gathered on the device
+  from the members' data orders.
 * The data orders are drawn on the host by a callable the estimator passes in
   (a NumPy permutation is far cheaper than ``jax.random.permutation``, which is
   a sort on XLA-CPU), several epochs at a time. ``_core`` draws no random
@@ -22,12 +28,13 @@ Design:
   devices the member axis is sharded over them (padded with frozen members),
   with nothing asked of the user.
 * The shapes the program sees depend on the number of rows only through a
-  power-of-two bucket, so cross-validation folds, refits and clones reuse one
-  compilation. Everything that can change between fits without changing the
-  program (learning rate, penalty, adversarial step, beta, stopping and
-  schedule settings, the weight of the randomized prior) is traced; only the
-  loss, the activation, FGSM on or off, whether there is a validation set and
-  whether there is a prior network at all are static.
+  power-of-two bucket (:func:`.layout.plan_layout`), so cross-validation
+  folds, refits and clones reuse one compilation. Everything that can change
+  between fits without changing the program (learning rate, penalty,
+  adversarial step, beta, stopping and schedule settings, the weight of the
+  randomized prior, and the layout's counts of rows and steps) is traced; only
+  the loss, the activation, FGSM on or off, whether there is a validation set
+  and whether there is a prior network at all are static.
 * Randomized prior functions (Osband et al., 2018): each member's output is
   its trained network plus ``prior_scale`` times a fixed prior network, an
   argument stacked over members like the parameters but outside the optimiser
@@ -41,25 +48,27 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
-from jax.sharding import Mesh, NamedSharding, PartitionSpec
+from jax.sharding import Mesh
 
+from . import stopping
 from .adversarial import fgsm
+from .layout import (
+    EVAL_CHUNK,
+    Layout,
+    ceil_div,
+    check_layout,
+    member_sharding,
+    pad_members,
+    pad_rows,
+    place,
+    plan_layout,
+)
 from .likelihoods import LOSSES, SCALE_LOSSES
 from .network import forward_with_prior, weight_sq_norm
+from .stopping import StopState
 
 # Guards divisions by a total sample weight when every row is padding.
 _TINY = 1e-12
-# A compiled call runs whole epochs until it holds at least this many steps:
-# enough that the per-call host work (drawing orders, one dispatch, reading the
-# curves back) is small next to the steps, few enough that ``verbose`` output
-# and ``max_iter`` stay responsive.
-_TARGET_STEPS_PER_CALL = 1024
-# Largest number of epochs in one call (bounds the host-drawn order array).
-_MAX_EPOCHS_PER_CALL = 256
-# Rows per chunk of a full pass (validation loss, initial loss): bounds the
-# memory of the hidden activations whatever the data size. The device arrays
-# hold at least this many rows, so every data set up to it shares one program.
-_EVAL_CHUNK = 1024
 # Each compiled program keeps about 4 MB and 80 memory mappings until released.
 # Past this many programs of the trainer, JAX's caches are cleared (the next fit
 # of each configuration compiles again), so that a long-running process that
@@ -107,12 +116,6 @@ class Hyperparams(NamedTuple):
         Divisor of the learning rate at each reduction.
     max_decays : scalar int
         Reductions of the learning rate allowed per member (0: a constant rate).
-    batch_rows : scalar int
-        Rows per batch; the compiled batch width may be larger (padding).
-    n_rows : scalar int
-        Number of training rows (the rest of the padded arrays is padding).
-    n_validation_rows : scalar int
-        Number of validation rows.
     prior_scale : scalar
         Weight of each member's randomized prior network in its output; used
         only when the trainer is given prior parameters.
@@ -127,9 +130,6 @@ class Hyperparams(NamedTuple):
     decay_patience: jax.Array
     decay_factor: jax.Array
     max_decays: jax.Array
-    batch_rows: jax.Array
-    n_rows: jax.Array
-    n_validation_rows: jax.Array
     prior_scale: jax.Array = np.float32(0.0)
 
 
@@ -150,14 +150,7 @@ class TrainState(NamedTuple):
     params: tuple
     opt_state: optax.OptState
     best_params: tuple
-    learning_rate: jax.Array
-    best_loss: jax.Array
-    no_improvement: jax.Array
-    n_decays: jax.Array
-    active: jax.Array
-    converged: jax.Array
-    diverged: jax.Array
-    initial_loss: jax.Array
+    stop: StopState
 
 
 class FitResult(NamedTuple):
@@ -268,7 +261,7 @@ def dataset_loss(
     """Each member's weighted mean loss over the first ``n_rows`` rows.
 
     No penalty and no FGSM: the quantity early stopping monitors. The rows are
-    visited in chunks of ``_EVAL_CHUNK`` (``x`` holds a multiple of that many
+    visited in chunks of ``EVAL_CHUNK`` (``x`` holds a multiple of that many
     rows), so memory stays bounded whatever the data size, and the traced
     number of chunks visits the real rows only, not the padding.
 
@@ -276,8 +269,8 @@ def dataset_loss(
     -------
     loss : array of shape (n_members,)
     """
-    chunk = min(_EVAL_CHUNK, x.shape[0])
-    n_chunks = (n_rows + chunk - 1) // chunk
+    chunk = min(EVAL_CHUNK, x.shape[0])
+    n_chunks = ceil_div(n_rows, chunk)
 
     def member_sum(params, prior, xc, tc, wc):
         out = forward_with_prior(params, prior, prior_scale, xc, activation)
@@ -300,24 +293,30 @@ def dataset_loss(
     return total / jnp.maximum(jnp.sum(w), _TINY)
 
 
-def _monitored_set(data, hyper, config):
+def _monitored_set(data, layout, config):
     if config.has_validation:
-        return data.x_val, data.t_val, data.w_val, hyper.n_validation_rows
-    return data.x, data.t, data.w, hyper.n_rows
+        return data.x_val, data.t_val, data.w_val, layout.n_validation_rows
+    return data.x, data.t, data.w, layout.n_rows
 
 
-def _run_epochs(state, data, orders, n_epochs, hyper, config, prior_params=None):
-    """Run up to ``n_epochs`` epochs of every active member (the compiled program).
+def _train_epoch(state, data, order, hyper, layout, config, prior_params=None):
+    """One epoch of optimiser steps of every active member.
 
-    ``orders`` has shape (max_epochs_per_call, n_members, padded_rows + width):
-    each epoch's data order of each member, a permutation of the ``n_rows``
-    training rows followed by filler. Batch ``i`` of an epoch is the slice
-    ``[i * batch_rows, i * batch_rows + width)`` of the order, its slots past
-    ``batch_rows`` or past ``n_rows`` masked out by a zero weight.
+    ``order`` has shape (n_members, padded_rows + width): each member's data
+    order, a permutation of the ``n_rows`` training rows followed by filler.
+    Batch ``i`` is the slice ``[i * batch_rows, i * batch_rows + width)`` of
+    the order, its slots past ``batch_rows`` or past ``n_rows`` masked out by
+    a zero weight. Inactive members keep their parameters and Adam's state.
+
+    Returns
+    -------
+    state : TrainState
+    epoch_loss : array of shape (n_members,)
+        Each member's mean training objective over the epoch's batches,
+        weighted by the batches' total sample weights.
     """
-    n_members = state.active.shape[0]
-    width = orders.shape[2] - data.x.shape[0]
-    steps_per_epoch = (hyper.n_rows + hyper.batch_rows - 1) // hyper.batch_rows
+    n_members = state.stop.active.shape[0]
+    width = order.shape[1] - data.x.shape[0]
     slot = jnp.arange(width)
     grad_fn = jax.value_and_grad(member_objective)
 
@@ -329,122 +328,111 @@ def _run_epochs(state, data, orders, n_epochs, hyper, config, prior_params=None)
 
     all_members_update = jax.vmap(member_update)
 
-    def step(i, carry, order):
+    def step(i, carry):
         state, loss_sum, weight_sum = carry
-        start = i * hyper.batch_rows
+        start = i * layout.batch_rows
         rows = jax.lax.dynamic_slice_in_dim(order, start, width, axis=1)
-        valid = (slot < hyper.batch_rows) & (start + slot < hyper.n_rows)
+        valid = (slot < layout.batch_rows) & (start + slot < layout.n_rows)
         w = data.w[rows] * valid[None, :]
         params, opt_state, loss = all_members_update(
             state.params,
             state.opt_state,
-            state.learning_rate,
+            state.stop.learning_rate,
             prior_params,
             data.x[rows],
             data.t[rows],
             w,
         )
         params, opt_state = _select_members(
-            state.active, (params, opt_state), (state.params, state.opt_state)
+            state.stop.active, (params, opt_state), (state.params, state.opt_state)
         )
         batch_weight = jnp.sum(w, axis=1)
         state = state._replace(params=params, opt_state=opt_state)
         return state, loss_sum + loss * batch_weight, weight_sum + batch_weight
 
+    zeros = jnp.zeros(n_members, data.x.dtype)
+    state, loss_sum, weight_sum = jax.lax.fori_loop(
+        0, layout.steps_per_epoch, step, (state, zeros, zeros)
+    )
+    return state, loss_sum / jnp.maximum(weight_sum, _TINY)
+
+
+def _monitored_loss(params, data, epoch_loss, hyper, layout, config, prior=None):
+    """What early stopping watches: the validation loss, or the epoch's loss."""
+    if not config.has_validation:
+        return epoch_loss
+    return dataset_loss(
+        params,
+        *_monitored_set(data, layout, config),
+        config.loss,
+        config.activation,
+        prior,
+        hyper.prior_scale,
+    )
+
+
+def _record_curves(curves, e, stop, epoch_loss, monitored):
+    """Write epoch ``e`` into the curves of the members active during it."""
+    loss_curve, val_curve, lr_curve = curves
+    return (
+        loss_curve.at[e].set(jnp.where(stop.active, epoch_loss, jnp.nan)),
+        val_curve.at[e].set(jnp.where(stop.active, monitored, jnp.nan)),
+        lr_curve.at[e].set(jnp.where(stop.active, stop.learning_rate, jnp.nan)),
+    )
+
+
+def _run_epochs(
+    state, data, orders, n_epochs, hyper, layout, config, prior_params=None
+):
+    """Run up to ``n_epochs`` epochs of every active member (the compiled program).
+
+    ``orders`` has shape (epochs_per_call, n_members, padded_rows + width):
+    each epoch's data order of each member (see :func:`_train_epoch`).
+    ``layout`` holds the counts of :class:`.layout.Layout` as traced integers;
+    the sizes come from the arrays' shapes.
+    """
+
     def epoch(carry):
         e, state, curves = carry
-        zeros = jnp.zeros(n_members, data.x.dtype)
         order = orders[e]  # outside the step loop: sliced once per epoch
-        state, loss_sum, weight_sum = jax.lax.fori_loop(
-            0,
-            steps_per_epoch,
-            lambda i, c: step(i, c, order),
-            (state, zeros, zeros),
+        state, epoch_loss = _train_epoch(
+            state, data, order, hyper, layout, config, prior_params
         )
-        epoch_loss = loss_sum / jnp.maximum(weight_sum, _TINY)
-        if config.has_validation:
-            monitored = dataset_loss(
-                state.params,
-                *_monitored_set(data, hyper, config),
-                config.loss,
-                config.activation,
-                prior_params,
-                hyper.prior_scale,
-            )
-        else:
-            monitored = epoch_loss
-        finite_params = jnp.all(
-            jnp.stack(
-                [
-                    jnp.all(jnp.isfinite(leaf), axis=tuple(range(1, leaf.ndim)))
-                    for leaf in jax.tree_util.tree_leaves(state.params)
-                ]
-            ),
-            axis=0,
+        monitored = _monitored_loss(
+            state.params, data, epoch_loss, hyper, layout, config, prior_params
         )
-        diverged = state.active & ~(
-            jnp.isfinite(epoch_loss) & jnp.isfinite(monitored) & finite_params
+        # The curves show each member during the epoch, before this epoch's
+        # verdict: a diverged member's last finite rate marks the failed epoch.
+        curves = _record_curves(curves, e, state.stop, epoch_loss, monitored)
+        finite = (
+            jnp.isfinite(epoch_loss)
+            & jnp.isfinite(monitored)
+            & stopping.finite_members(state.params)
         )
-        active = state.active & ~diverged
-
-        # The best snapshot and scikit-learn's MLP stopping rule, applied to
-        # each member on its own so that it trains identically whatever the
-        # other members do.
-        improved = active & (monitored < state.best_loss)
+        stop = stopping.mark_diverged(state.stop, finite)
         best_params = state.best_params
         if config.has_validation:
-            best_params = _select_members(improved, state.params, best_params)
-        stalled = monitored > state.best_loss - hyper.tol
-        no_improvement = jnp.where(
-            active,
-            jnp.where(stalled, state.no_improvement + 1, 0),
-            state.no_improvement,
-        )
-        best_loss = jnp.where(
-            active, jnp.minimum(state.best_loss, monitored), state.best_loss
-        )
-        # The adaptive schedule: a stall of decay_patience epochs divides the
-        # rate while reductions remain; a stall of patience epochs at the
-        # smallest rate stops the member.
-        can_decay = state.n_decays < hyper.max_decays
-        decay = active & can_decay & (no_improvement > hyper.decay_patience)
-        stop = active & ~can_decay & (no_improvement > hyper.patience)
-        learning_rate = jnp.where(
-            decay, state.learning_rate / hyper.decay_factor, state.learning_rate
-        )
-
-        loss_curve, val_curve, lr_curve = curves
-        curves = (
-            loss_curve.at[e].set(jnp.where(state.active, epoch_loss, jnp.nan)),
-            val_curve.at[e].set(jnp.where(state.active, monitored, jnp.nan)),
-            lr_curve.at[e].set(jnp.where(state.active, state.learning_rate, jnp.nan)),
-        )
-        state = state._replace(
-            best_params=best_params,
-            learning_rate=learning_rate,
-            best_loss=best_loss,
-            no_improvement=jnp.where(decay, 0, no_improvement),
-            n_decays=state.n_decays + decay,
-            active=active & ~stop,
-            converged=state.converged | stop,
-            diverged=state.diverged | diverged,
-        )
-        return e + 1, state, curves
+            best_params = _select_members(
+                stopping.improved(stop, monitored), state.params, best_params
+            )
+        stop = stopping.update_stopping(stop, monitored, hyper.tol)
+        stop = stopping.update_schedule(stop, hyper)
+        return e + 1, state._replace(best_params=best_params, stop=stop), curves
 
     def keep_going(carry):
         e, state, _ = carry
-        return (e < n_epochs) & jnp.any(state.active)
+        return (e < n_epochs) & jnp.any(state.stop.active)
 
-    max_epochs = orders.shape[0]
-    nan_curve = jnp.full((max_epochs, n_members), jnp.nan, data.x.dtype)
+    n_members = state.stop.active.shape[0]
+    nan_curve = jnp.full((orders.shape[0], n_members), jnp.nan, data.x.dtype)
     n_run, state, curves = jax.lax.while_loop(
         keep_going, epoch, (jnp.int32(0), state, (nan_curve,) * 3)
     )
     return state, n_run, curves
 
 
-def _initial_loss(params, data, hyper, config, prior_params=None):
-    monitored = _monitored_set(data, hyper, config)
+def _initial_loss(params, data, hyper, layout, config, prior_params=None):
+    monitored = _monitored_set(data, layout, config)
     return dataset_loss(
         params,
         *monitored,
@@ -459,87 +447,130 @@ _run_epochs_jit = jax.jit(_run_epochs, static_argnames=("config",), donate_argnu
 _initial_loss_jit = jax.jit(_initial_loss, static_argnames=("config",))
 
 
-def _next_power_of_two(n):
-    return 1 << max(int(n) - 1, 0).bit_length()
-
-
-def padded_rows(n_rows):
-    """Rows the device arrays are padded to: a power of two, at least a chunk.
-
-    Buckets of powers of two keep the number of compiled shapes small (folds of
-    similar size share one; every data set up to ``_EVAL_CHUNK`` rows shares
-    one), and they are whole chunks, as :func:`dataset_loss` needs.
-    """
-    return max(_next_power_of_two(n_rows), _EVAL_CHUNK)
-
-
-def batch_layout(n_rows, batch_size):
-    """Rows per batch, and the (padded) batch width the program is compiled for.
-
-    Rounding a small data set's width up to a power of two keeps the number of
-    compiled shapes small without padding every batch to ``batch_size`` rows.
-    """
-    used = min(batch_size, n_rows)
-    return used, min(batch_size, _next_power_of_two(n_rows))
-
-
-def epochs_per_call(steps_per_epoch):
-    """Epochs in one compiled call: at least ``_TARGET_STEPS_PER_CALL`` steps.
-
-    A power of two, so that similar data sizes share the compiled program.
-    """
-    wanted = -(-_TARGET_STEPS_PER_CALL // max(steps_per_epoch, 1))
-    return min(_next_power_of_two(wanted), _MAX_EPOCHS_PER_CALL)
-
-
-def _pad_rows(array, n_rows):
-    pad = [(0, n_rows - array.shape[0])] + [(0, 0)] * (array.ndim - 1)
-    return np.pad(array, pad)
-
-
-def _member_sharding(n_members):
-    """How to place the member axis: over every local device, or ``None``."""
-    devices = jax.local_devices()
-    if len(devices) < 2:
-        return None, n_members
-    padded = -(-n_members // len(devices)) * len(devices)
-    mesh = Mesh(np.array(devices), ("members",))
-    return mesh, padded
-
-
-def _place(tree, mesh, member_axis):
-    """Put a tree on the device(s): sharded on ``member_axis``, or replicated."""
-    if mesh is None:
-        return jax.device_put(tree)
-
-    def put(leaf):
-        spec = [None] * np.ndim(leaf)
-        if member_axis is not None:
-            spec[member_axis] = "members"
-        return jax.device_put(leaf, NamedSharding(mesh, PartitionSpec(*spec)))
-
-    return jax.tree_util.tree_map(put, tree)
-
-
-def _pad_members(tree, n_padded):
-    """Pad the leading member axis with copies of member 0 (kept frozen)."""
-
-    def pad(leaf):
-        leaf = np.asarray(leaf)
-        extra = n_padded - leaf.shape[0]
-        if extra == 0:
-            return leaf
-        return np.concatenate([leaf, np.repeat(leaf[:1], extra, axis=0)])
-
-    return jax.tree_util.tree_map(pad, tree)
-
-
 def _release_programs_if_many():
     if (
         _run_epochs_jit._cache_size() + _initial_loss_jit._cache_size()
         > MAX_COMPILED_PROGRAMS
     ):
         jax.clear_caches()
+
+
+class _Placed(NamedTuple):
+    """A fit's inputs on the device(s): what every compiled call reads."""
+
+    state: TrainState
+    data: Data
+    hyper: Hyperparams
+    counts: Layout  # the layout as traced int32 scalars
+    prior_params: tuple
+    mesh: Mesh
+    n_members: int
+    n_slots: int
+
+
+def _place_inputs(
+    init_params, train, validation, learning_rate, hyper, layout, opt_state, prior
+):
+    """Pad the rows and the members, build the initial state, place it all."""
+    n_members = init_params[0][0].shape[0]
+    if validation is None:
+        # A placeholder: never read, one shape for every size.
+        validation = tuple(np.zeros_like(a[:1]) for a in train)
+    data = Data(
+        *(pad_rows(a, layout.padded_rows) for a in train),
+        *(pad_rows(a, layout.padded_validation_rows) for a in validation),
+    )
+    mesh, n_slots = member_sharding(n_members)
+    params = pad_members(init_params, n_slots)
+    if prior is not None:
+        prior = place(pad_members(prior, n_slots), mesh, 0)
+    opt_shapes = jax.eval_shape(jax.vmap(_ADAM.init), params)
+    if opt_state is None:
+        opt_state = jax.tree_util.tree_map(
+            lambda s: np.zeros(s.shape, s.dtype), opt_shapes
+        )
+    else:
+        opt_state = _restore_opt_state(opt_state, opt_shapes, n_members, n_slots)
+    rates = np.broadcast_to(np.asarray(learning_rate, np.float32), (n_members,))
+    state = TrainState(
+        params=params,
+        opt_state=opt_state,
+        best_params=params,
+        stop=stopping.init_stopping(
+            pad_members(rates, n_slots), np.arange(n_slots) < n_members
+        ),
+    )
+    return _Placed(
+        state=place(state, mesh, 0),
+        data=place(data, mesh, None),
+        hyper=place(hyper, mesh, None),
+        counts=place(jax.tree_util.tree_map(np.int32, layout), mesh, None),
+        prior_params=prior,
+        mesh=mesh,
+        n_members=n_members,
+        n_slots=n_slots,
+    )
+
+
+def _run_calls(placed, layout, config, draw_orders, max_epochs, on_epochs):
+    """Call the compiled program until ``max_epochs`` or every member stopped.
+
+    Returns the final state and the curves ``(loss, validation, learning
+    rate)`` of the real members, each of shape (n_epochs_run, n_members).
+    """
+    state, n_members = placed.state, placed.n_members
+    curves = ([], [], [])
+    done, per_call = 0, layout.epochs_per_call
+    while done < max_epochs:
+        orders = np.zeros(
+            (per_call, placed.n_slots, layout.padded_rows + layout.width), np.int32
+        )
+        orders[:, :n_members, : layout.n_rows] = draw_orders(per_call)
+        n_run = min(per_call, max_epochs - done)
+        state, ran, call_curves = _run_epochs_jit(
+            state,
+            placed.data,
+            place(orders, placed.mesh, 1),
+            np.int32(n_run),
+            placed.hyper,
+            placed.counts,
+            config,
+            placed.prior_params,
+        )
+        ran = int(ran)
+        for store, curve in zip(curves, call_curves):
+            store.append(np.asarray(curve)[:ran, :n_members])
+        if on_epochs is not None:
+            on_epochs(done, curves[0][-1], curves[1][-1])
+        done += ran
+        if ran < n_run or not np.any(np.asarray(state.stop.active)):
+            break
+    return state, tuple(np.concatenate(c) for c in curves)
+
+
+def _fit_result(state, curves, initial_loss, n_members, has_validation):
+    """The final state of the real members, as NumPy."""
+
+    def host(tree):
+        return jax.tree_util.tree_map(lambda a: np.asarray(a)[:n_members], tree)
+
+    loss_curve, val_curve, lr_curve = curves
+    stop = host(state.stop)
+    # A member's learning-rate curve is finite exactly while it trains, so a
+    # diverged member's last finite entry is the epoch that failed.
+    diverged_epoch = np.where(stop.diverged, np.isfinite(lr_curve).sum(axis=0), 0)
+    return FitResult(
+        params=host(state.best_params if has_validation else state.params),
+        loss_curve=loss_curve.astype(np.float64),
+        validation_curve=val_curve.astype(np.float64) if has_validation else None,
+        learning_rate_curve=lr_curve.astype(np.float64),
+        converged=stop.converged,
+        diverged_epoch=diverged_epoch,
+        initial_loss=host(initial_loss).astype(np.float64),
+        best_loss=stop.best_loss.astype(np.float64),
+        opt_state=tuple(jax.tree_util.tree_leaves(host(state.opt_state))),
+        learning_rate=stop.learning_rate,
+    )
 
 
 def fit_ensemble(
@@ -551,7 +582,7 @@ def fit_ensemble(
     learning_rate,
     hyper,
     config,
-    batch_size,
+    layout,
     max_epochs,
     on_epochs=None,
     opt_state=None,
@@ -575,11 +606,11 @@ def fit_ensemble(
     learning_rate : float or ndarray of shape (n_members,)
         Each member's initial learning rate.
     hyper : Hyperparams
-        Traced settings; ``batch_rows`` and ``n_rows`` are filled in here.
+        Traced settings.
     config : TrainConfig
         Static settings (``has_validation`` is set here).
-    batch_size : int
-        Requested rows per batch.
+    layout : Layout
+        ``plan_layout(n, batch_size, n_validation)`` of these arrays.
     max_epochs : int
         Upper bound on the number of epochs.
     on_epochs : callable, optional
@@ -599,112 +630,29 @@ def fit_ensemble(
     -------
     result : FitResult
     """
-    x, t, w = train
-    n_members, n_rows = init_params[0][0].shape[0], x.shape[0]
-    used, width = batch_layout(n_rows, batch_size)
-    steps = -(-n_rows // used)
-    per_call = epochs_per_call(steps)
-    n_padded = padded_rows(n_rows)
+    check_layout(layout, train, validation)
+    n_members = init_params[0][0].shape[0]
     config = config._replace(has_validation=validation is not None)
-    if validation is None:
-        # A placeholder: never read, one shape for every size.
-        validation = tuple(np.zeros_like(a[:1]) for a in (x, t, w))
-    hyper = hyper._replace(
-        batch_rows=np.int32(used),
-        n_rows=np.int32(n_rows),
-        n_validation_rows=np.int32(len(validation[0])),
-    )
-    n_val = padded_rows(len(validation[0]))
-    data = Data(
-        *(_pad_rows(a, n_padded) for a in (x, t, w)),
-        *(_pad_rows(a, n_val) for a in validation),
-    )
-
-    mesh, n_slots = _member_sharding(n_members)
-    params = _pad_members(init_params, n_slots)
-    if prior_params is not None:
-        prior_params = _place(_pad_members(prior_params, n_slots), mesh, 0)
-    opt_shapes = jax.eval_shape(jax.vmap(_ADAM.init), params)
-    if opt_state is None:
-        opt_state = jax.tree_util.tree_map(
-            lambda s: np.zeros(s.shape, s.dtype), opt_shapes
-        )
-    else:
-        opt_state = _restore_opt_state(opt_state, opt_shapes, n_members, n_slots)
-    rates = np.broadcast_to(np.asarray(learning_rate, np.float32), (n_members,))
-    real = np.arange(n_slots) < n_members
-    state = TrainState(
-        params=params,
-        opt_state=opt_state,
-        best_params=params,
-        learning_rate=_pad_members(rates, n_slots),
-        best_loss=np.full(n_slots, np.inf, np.float32),
-        no_improvement=np.zeros(n_slots, np.int32),
-        n_decays=np.zeros(n_slots, np.int32),
-        active=real,
-        converged=np.zeros(n_slots, bool),
-        diverged=np.zeros(n_slots, bool),
-        initial_loss=np.zeros(n_slots, np.float32),
-    )
-    state = _place(state, mesh, 0)
-    data = _place(data, mesh, None)
-    hyper = _place(hyper, mesh, None)
+    placed = _place_inputs(
+        init_params, train, validation, learning_rate, hyper, layout, opt_state,
+        prior_params,
+    )  # fmt: skip
     _release_programs_if_many()
-
     # float32 matmuls at full precision: on GPUs the default may be TF32, which
     # costs a near-noiseless data set several nats of NLL.
     with jax.default_matmul_precision("highest"):
-        state = state._replace(
-            initial_loss=_initial_loss_jit(
-                state.params, data, hyper, config, prior_params
-            )
+        initial_loss = _initial_loss_jit(
+            placed.state.params,
+            placed.data,
+            placed.hyper,
+            placed.counts,
+            config,
+            placed.prior_params,
         )
-        curves = ([], [], [])
-        done = 0
-        while done < max_epochs:
-            orders = np.zeros((per_call, n_slots, n_padded + width), np.int32)
-            orders[:, :n_members, :n_rows] = draw_orders(per_call)
-            n_run = min(per_call, max_epochs - done)
-            state, ran, call_curves = _run_epochs_jit(
-                state,
-                data,
-                _place(orders, mesh, 1),
-                np.int32(n_run),
-                hyper,
-                config,
-                prior_params,
-            )
-            ran = int(ran)
-            for store, curve in zip(curves, call_curves):
-                store.append(np.asarray(curve)[:ran, :n_members])
-            if on_epochs is not None:
-                on_epochs(done, curves[0][-1], curves[1][-1])
-            done += ran
-            if ran < n_run or not np.any(np.asarray(state.active)):
-                break
-
-    def host(tree):
-        return jax.tree_util.tree_map(lambda a: np.asarray(a)[:n_members], tree)
-
-    loss_curve, val_curve, lr_curve = (np.concatenate(c) for c in curves)
-    diverged = host(state.diverged)
-    # A member's learning-rate curve is finite exactly while it trains, so a
-    # diverged member's last finite entry is the epoch that failed.
-    diverged_epoch = np.where(diverged, np.isfinite(lr_curve).sum(axis=0), 0)
-    return FitResult(
-        params=host(state.best_params if config.has_validation else state.params),
-        loss_curve=loss_curve.astype(np.float64),
-        validation_curve=val_curve.astype(np.float64)
-        if config.has_validation
-        else None,
-        learning_rate_curve=lr_curve.astype(np.float64),
-        converged=host(state.converged),
-        diverged_epoch=diverged_epoch,
-        initial_loss=host(state.initial_loss).astype(np.float64),
-        best_loss=host(state.best_loss).astype(np.float64),
-        opt_state=tuple(jax.tree_util.tree_leaves(host(state.opt_state))),
-        learning_rate=host(state.learning_rate),
-    )
+        state, curves = _run_calls(
+            placed, layout, config, draw_orders, max_epochs, on_epochs
+        )
+    return _fit_result(state, curves, initial_loss, n_members, config.has_validation)
 
 
 def _restore_opt_state(leaves, opt_shapes, n_members, n_slots):
@@ -721,7 +669,7 @@ def _restore_opt_state(leaves, opt_shapes, n_members, n_slots):
             f"{[shape.shape for shape in expected]} (up to the member axis)"
         )
     leaves = [
-        _pad_members(leaf.astype(shape.dtype), n_slots)
+        pad_members(leaf.astype(shape.dtype), n_slots)
         for leaf, shape in zip(leaves, expected)
     ]
     return jax.tree_util.tree_unflatten(
@@ -739,10 +687,12 @@ __all__ = [
     "Data",
     "FitResult",
     "Hyperparams",
+    "Layout",
     "TrainConfig",
     "TrainState",
     "dataset_loss",
     "fit_ensemble",
     "member_objective",
+    "plan_layout",
     "trainer_cache_size",
 ]

@@ -22,6 +22,7 @@ from sklearn.utils.validation import (
 
 from .. import _validation
 from .._core import network, training
+from .._core.layout import ceil_div
 from .._core.likelihoods import SCALE_LOSSES
 from .._families import check_scale_losses
 from .._validation import weighted_standardisation as _weighted_standardisation
@@ -434,10 +435,6 @@ class _BaseDeepEnsemble(BaseEstimator):
             decay_patience=np.float32(decay_patience),
             decay_factor=np.float32(_ADAPTIVE_FACTOR),
             max_decays=np.int32(max_decays),
-            # Filled in by the trainer, which lays out the data.
-            batch_rows=np.int32(0),
-            n_rows=np.int32(0),
-            n_validation_rows=np.int32(0),
             prior_scale=np.float32(self.prior_scale),
         )
 
@@ -462,8 +459,11 @@ class _BaseDeepEnsemble(BaseEstimator):
         ``learning_rate_init``), with no stopping rule and no warning.
         """
         n_members, n_samples = len(rngs), X.shape[0]
-        batch_size = self._batch_size(n_samples)
-        steps_per_epoch = -(-n_samples // min(batch_size, n_samples))
+        layout = training.plan_layout(
+            n_samples,
+            self._batch_size(n_samples),
+            0 if validation is None else len(validation[0]),
+        )
         rows = np.arange(n_samples, dtype=np.int32)
 
         def draw_orders(n_epochs):
@@ -484,7 +484,7 @@ class _BaseDeepEnsemble(BaseEstimator):
                     f"elapsed = {time.perf_counter() - start_time:.2f} s"
                 )
 
-        hyper = self._hyperparams(float(weights.sum()), steps_per_epoch)
+        hyper = self._hyperparams(float(weights.sum()), layout.steps_per_epoch)
         if incremental:
             # One epoch per call: the schedule neither reduces nor stops.
             hyper = hyper._replace(
@@ -507,7 +507,7 @@ class _BaseDeepEnsemble(BaseEstimator):
                 adversarial=bool(self.adversarial_epsilon),
                 has_validation=validation is not None,
             ),
-            batch_size=batch_size,
+            layout=layout,
             max_epochs=1 if incremental else self.max_iter,
             on_epochs=report if self.verbose else None,
             opt_state=opt_state,
@@ -595,7 +595,7 @@ class _BaseDeepEnsemble(BaseEstimator):
         """Epochs without improvement after which a member stops."""
         if self.n_iter_no_change != "auto":
             return self.n_iter_no_change
-        epochs = -(-_AUTO_PATIENCE_STEPS // steps_per_epoch)
+        epochs = ceil_div(_AUTO_PATIENCE_STEPS, steps_per_epoch)
         # On small data (a step or two per epoch) the step count alone would
         # exceed max_iter, and the stopping rule could never fire: a member
         # stalled through every rate of the schedule must still stop within
