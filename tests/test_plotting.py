@@ -113,7 +113,7 @@ def test_regression_display_from_predictions(pyplot):
 
 def test_regression_display_members_grid(pyplot, cubic):
     X, y, reg = cubic
-    disp = RegressionUncertaintyDisplay.from_estimator_members(reg, X, y, n_cols=2)
+    disp = RegressionMembersDisplay.from_estimator(reg, X, y, n_cols=2)
     assert isinstance(disp, RegressionMembersDisplay)
     assert len(disp.displays_) == 3  # 2 members + the ensemble
     fig = disp.figure_
@@ -122,7 +122,7 @@ def test_regression_display_members_grid(pyplot, cubic):
     assert len(fig.axes) == 4 and not fig.axes[3].get_visible()
     assert disp.axes_.shape == (2, 2)
     with pytest.raises(ValueError, match="at least 3 axes"):
-        RegressionUncertaintyDisplay.from_estimator_members(
+        RegressionMembersDisplay.from_estimator(
             reg, X, y, axes=pyplot.subplots(1, 2)[1]
         )
 
