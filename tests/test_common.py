@@ -23,6 +23,7 @@ scikit-learn itself does for MLPRegressor and MLPClassifier
 
 import numpy as np
 import pytest
+from _helpers import QUICK
 from sklearn.base import clone
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
@@ -30,14 +31,12 @@ from skdeepens import DeepEnsembleClassifier, DeepEnsembleRegressor
 
 # Small and quick: two members of 16 units; a learning rate large enough that
 # the checks' small problems are learnt in 100 epochs.
-_SMALL = dict(
-    n_estimators=2,
-    hidden_layer_sizes=(16,),
-    max_iter=100,
-    learning_rate_init=1e-2,
-    early_stopping=False,
-    random_state=0,
-)
+_SMALL = {
+    **QUICK,
+    "n_estimators": 2,
+    "max_iter": 100,
+    "n_iter_no_change": "auto",
+}
 
 # The full checks run on one instance per estimator, the defaults' losses.
 ESTIMATORS = [

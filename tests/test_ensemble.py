@@ -10,7 +10,6 @@ from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 
 from skdeepens import DeepEnsembleRegressor
-from skdeepens._mixture import regression_uncertainty
 from skdeepens.datasets import make_cubic
 
 
@@ -349,17 +348,6 @@ def test_clones_and_refits_reuse_the_compiled_program(cubic):
         adversarial_epsilon=None, learning_rate_init=0.05, alpha=1.0
     ).fit(X[5:], y[5:] * 2)
     assert training.trainer_cache_size() == compiled
-
-
-def test_regression_uncertainty_reference_values():
-    # Two Gaussian members N(0, 1) and N(2, 1): mean 1, aleatoric 1, epistemic 1.
-    split = regression_uncertainty(
-        np.array([[0.0], [2.0]]), np.ones((2, 1)), "gaussian"
-    )
-    np.testing.assert_allclose(
-        [split.mean, split.aleatoric, split.epistemic, split.total],
-        [[1.0], [1.0], [1.0], [2.0]],
-    )
 
 
 @pytest.mark.parametrize(

@@ -572,4 +572,3 @@ def test_classification_calibration_curve_against_a_loop():
         classification_calibration_curve(y_true, y_proba, sample_weight=-weights)
     with pytest.raises(ValueError, match="n_bins"):
         classification_calibration_curve(y_true, y_proba, n_bins=0)
-
