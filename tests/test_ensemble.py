@@ -364,6 +364,7 @@ def test_auto_patience_counts_gradient_steps(steps_per_epoch, patience):
     assert DeepEnsembleRegressor(n_iter_no_change=7)._patience(steps_per_epoch) == 7
 
 
+@pytest.mark.slow
 def test_the_defaults_stop_early_on_held_out_likelihood():
     X, y = make_cubic(n_samples=300, random_state=1)
     reg = DeepEnsembleRegressor(n_estimators=2, random_state=0)
