@@ -1,7 +1,10 @@
 """Helpers shared by the displays: input checks, axes, styles, the members.
 
 Every display module imports from here and from nowhere else in the package
-except the metrics it plots, so that a display is one file plus this one.
+except the metrics it plots (and ``RegressionMembersDisplay`` the public
+``RegressionUncertaintyDisplay`` that draws each panel), so that a display is
+one file plus this one: no display imports another's private helpers, and no
+two displays import each other.
 """
 
 import numbers
