@@ -174,23 +174,39 @@ def _default_out():
     return out
 
 
-def _regression_experiments(quick, X, y, reg_m5, test, progress, plt, out):
-    from .plotting import (
-        RegressionCalibrationDisplay,
-        RegressionUncertaintyDisplay,
-    )
+# The regression experiments: (name, n_estimators, adversarial_epsilon), each
+# fitted with each of the two likelihood losses.
+_REGRESSION_EXPERIMENTS = [
+    ("single", 1, None),
+    ("single + adversarial", 1, 0.01),
+    ("ensemble", 5, None),
+    ("ensemble + adversarial", 5, 0.01),
+]
+_REGRESSION_LOSSES = ["gaussian_nll", "laplace_nll"]
 
-    experiments = [
-        ("single", 1, None),
-        ("single + adversarial", 1, 0.01),
-        ("ensemble", 5, None),
-        ("ensemble + adversarial", 5, 0.01),
-    ]
-    losses = ["gaussian_nll", "laplace_nll"]
-    n_total = len(experiments) * len(losses)
+
+def _regression_experiments(quick, X, y, reg_m5, test, progress, plt, out):
+    """Fit and score every regression experiment; draw their figures."""
+    rows, fitted = _fit_regression_experiments(quick, X, y, reg_m5, test, progress)
+    rows += _prior_rows(quick, X, y, test, progress)
+    if plt is None:
+        return rows
+    progress("drawing the regression figures")
+    grid = np.linspace(-6, 6, 300)
+    _draw_regression_bands(fitted, X, y, grid, plt, out)
+    reg5 = fitted["gaussian_nll", "ensemble"]
+    _draw_regression_members(reg5, X, y, grid, plt, out)
+    _draw_regression_split(reg5, X, y, grid, plt, out)
+    _draw_regression_calibration(fitted, test, plt, out)
+    return rows
+
+
+def _fit_regression_experiments(quick, X, y, reg_m5, test, progress):
+    """The table's rows, and the fitted models by ``(loss, experiment name)``."""
+    n_total = len(_REGRESSION_EXPERIMENTS) * len(_REGRESSION_LOSSES)
     rows, fitted = [], {}
     for i, (loss, (name, m, eps)) in enumerate(
-        (loss, e) for loss in losses for e in experiments
+        (loss, e) for loss in _REGRESSION_LOSSES for e in _REGRESSION_EXPERIMENTS
     ):
         progress(
             f"regression {i + 1}/{n_total}: {loss}, {name} "
@@ -213,8 +229,13 @@ def _regression_experiments(quick, X, y, reg_m5, test, progress, plt, out):
         )
         row.update(_regression_scores(reg, test))
         rows.append(row)
-    # Randomized prior functions on the M=5 ensemble, for the table only.
-    for loss in losses:
+    return rows, fitted
+
+
+def _prior_rows(quick, X, y, test, progress):
+    """Randomized prior functions on the M=5 ensemble, for the table only."""
+    rows = []
+    for loss in _REGRESSION_LOSSES:
         progress(
             f"regression: {loss}, ensemble + prior (prior_scale={_DEMO_PRIOR_SCALE})"
         )
@@ -232,45 +253,60 @@ def _regression_experiments(quick, X, y, reg_m5, test, progress, plt, out):
         )
         row.update(_regression_scores(reg, test))
         rows.append(row)
+    return rows
 
-    if plt is None:
-        return rows
-    progress("drawing the regression figures")
-    grid = np.linspace(-6, 6, 300)
 
-    def truth(x):
-        return x**3
+def _cubic_truth(x):
+    return x**3
+
+
+def _shade_outside(ax):
+    """Grey where the cubic toy has no training points."""
+    ax.axvspan(-6, -4, color="0.9", zorder=0)
+    ax.axvspan(4, 6, color="0.9", zorder=0)
+
+
+def _draw_regression_bands(fitted, X, y, grid, plt, out):
+    """regression_bands.png: every experiment's mean and +-2 std band."""
+    from .plotting import RegressionUncertaintyDisplay
 
     fig, axes = plt.subplots(
-        len(losses), len(experiments), figsize=(16, 7), sharex=True, sharey=True
+        len(_REGRESSION_LOSSES),
+        len(_REGRESSION_EXPERIMENTS),
+        figsize=(16, 7),
+        sharex=True,
+        sharey=True,
     )
-    for r, loss in enumerate(losses):
-        for c, (name, m, _) in enumerate(experiments):
+    for r, loss in enumerate(_REGRESSION_LOSSES):
+        for c, (name, m, _) in enumerate(_REGRESSION_EXPERIMENTS):
             disp = RegressionUncertaintyDisplay.from_estimator(
                 fitted[loss, name],
                 X,
                 y,
                 grid=grid,
-                ground_truth=truth,
+                ground_truth=_cubic_truth,
                 ax=axes[r, c],
                 legend=(r == 0 and c == 0),
             )
             disp.ax_.set_title(f"{loss}: {name} (M={m})", fontsize="medium")
-            disp.ax_.axvspan(-6, -4, color="0.9", zorder=0)
-            disp.ax_.axvspan(4, 6, color="0.9", zorder=0)
+            _shade_outside(disp.ax_)
     axes[0, 0].set_ylim(-250, 250)
     fig.suptitle("Cubic toy: mean ± 2 total std (grey: outside the training range)")
     fig.tight_layout()
     fig.savefig(os.path.join(out, "regression_bands.png"), dpi=90)
     plt.close(fig)
 
-    reg5 = fitted["gaussian_nll", "ensemble"]
-    members = RegressionUncertaintyDisplay.from_estimator_members(
+
+def _draw_regression_members(reg5, X, y, grid, plt, out):
+    """regression_members.png: the M=5 Gaussian ensemble, member by member."""
+    from .plotting import RegressionMembersDisplay
+
+    members = RegressionMembersDisplay.from_estimator(
         reg5,
         X,
         y,
         grid=grid,
-        ground_truth=truth,
+        ground_truth=_cubic_truth,
         title="Each member of the M=5 Gaussian ensemble, and their mixture",
     )
     members.displays_[0].ax_.set_ylim(-250, 250)
@@ -278,13 +314,18 @@ def _regression_experiments(quick, X, y, reg_m5, test, progress, plt, out):
     fig.savefig(os.path.join(out, "regression_members.png"), dpi=90)
     plt.close(fig)
 
+
+def _draw_regression_split(reg5, X, y, grid, plt, out):
+    """regression_uncertainty_split.png: the aleatoric and epistemic parts."""
+    from .plotting import RegressionUncertaintyDisplay
+
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
     disp = RegressionUncertaintyDisplay.from_estimator(
         reg5,
         X,
         y,
         grid=grid,
-        ground_truth=truth,
+        ground_truth=_cubic_truth,
         split=True,
         members=True,
         ax=axes[0],
@@ -294,16 +335,20 @@ def _regression_experiments(quick, X, y, reg_m5, test, progress, plt, out):
     disp.plot(ax=axes[1], kind="std")
     axes[1].set_title("Standard deviations: the epistemic part grows outside")
     for ax in axes:
-        ax.axvspan(-6, -4, color="0.9", zorder=0)
-        ax.axvspan(4, 6, color="0.9", zorder=0)
+        _shade_outside(ax)
     fig.tight_layout()
     fig.savefig(os.path.join(out, "regression_uncertainty_split.png"), dpi=90)
     plt.close(fig)
 
+
+def _draw_regression_calibration(fitted, test, plt, out):
+    """regression_calibration.png: interval coverage inside and outside."""
+    from .plotting import RegressionCalibrationDisplay
+
     fig, axes = plt.subplots(1, 2, figsize=(10, 5))
     for ax, (where, (Xt, yt)) in zip(axes, zip(("inside", "outside"), test)):
-        for loss in losses:
-            for name, _m, _ in experiments:
+        for loss in _REGRESSION_LOSSES:
+            for name, _m, _ in _REGRESSION_EXPERIMENTS:
                 RegressionCalibrationDisplay.from_estimator(
                     fitted[loss, name],
                     Xt,
@@ -320,7 +365,6 @@ def _regression_experiments(quick, X, y, reg_m5, test, progress, plt, out):
     fig.tight_layout()
     fig.savefig(os.path.join(out, "regression_calibration.png"), dpi=90)
     plt.close(fig)
-    return rows
 
 
 def _classification_experiment(quick, progress, plt, out):

@@ -21,6 +21,7 @@ be gamed), with a normal prior on ``log a`` and ``log e`` that keeps them near
 import numpy as np
 from scipy import optimize
 
+from ._metrics.crps import mixture_crps
 from ._mixture import MixtureDistribution
 
 # Bounds of log a and log e in the search: factors between 1/e^4 and e^4.
@@ -105,9 +106,6 @@ def fit_calibration(
             )
             dist = MixtureDistribution(new_loc[..., 0], new_scale[..., 0], family)
             if criterion == "crps":
-                # Imported here: the metrics import the mixture, as this does.
-                from .metrics import mixture_crps
-
                 nll = np.sum(w * mixture_crps(y_j, dist))
             else:
                 nll = -np.sum(w * dist.logpdf(y_j))

@@ -22,8 +22,6 @@ The functions live in the private package ``skdeepens._metrics``, one module
 per concept (likelihood, crps, intervals, classification, scorers).
 """
 
-import warnings
-
 from ._metrics.classification import (
     accuracy_confidence_curve,
     classification_calibration_curve,
@@ -58,26 +56,3 @@ __all__ = [
     "regression_calibration_error",
 ]
 
-
-def _renamed(function, old_name):
-    """``function`` under its old name, warning that the name is deprecated."""
-
-    def alias(*args, **kwargs):
-        warnings.warn(
-            f"{old_name} was renamed {function.__name__} in 0.1 and will be "
-            "removed in 0.3",
-            FutureWarning,
-            stacklevel=2,
-        )
-        return function(*args, **kwargs)
-
-    alias.__name__ = alias.__qualname__ = old_name
-    alias.__doc__ = f"Deprecated alias of :func:`{function.__name__}`."
-    return alias
-
-
-# The names before the metrics took the distribution-first order.
-crps_gaussian = _renamed(gaussian_crps, "crps_gaussian")
-crps_laplace = _renamed(laplace_crps, "crps_laplace")
-crps_mixture = _renamed(mixture_crps, "crps_mixture")
-crps_loss = _renamed(mixture_crps_loss, "crps_loss")

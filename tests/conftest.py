@@ -39,7 +39,7 @@ def blobs():
 def case(request, cubic, blobs):
     """One estimator class with its data and quick parameters, for the tests
     that hold for both estimators."""
-    from _helpers import QUICK
+    from _helpers import QUICK, QUICK_CLASSIFIER
     from sklearn.utils import Bunch
 
     from skdeepens import DeepEnsembleClassifier, DeepEnsembleRegressor
@@ -56,6 +56,6 @@ def case(request, cubic, blobs):
         name="classifier",
         Estimator=DeepEnsembleClassifier,
         data=blobs,
-        quick={**QUICK, "max_iter": 40},
+        quick=dict(QUICK_CLASSIFIER),
         scoring="neg_log_loss",
     )

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from _helpers import QUICK as _QUICK
+from _helpers import QUICK_CLASSIFIER as QUICK
 from sklearn.datasets import make_blobs
 
 from skdeepens import DeepEnsembleClassifier
@@ -10,7 +10,6 @@ from skdeepens._mixture import classification_uncertainty, entropy
 from skdeepens.datasets import make_spirals
 
 # The shared quick configuration, at 40 epochs.
-QUICK = {**_QUICK, "max_iter": 40}
 
 
 def _softmax(logits):

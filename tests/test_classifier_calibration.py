@@ -10,6 +10,7 @@ members, read from the wrapped ensemble.
 
 import numpy as np
 import pytest
+from _helpers import QUICK_SIZE
 from scipy import stats
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.frozen import FrozenEstimator
@@ -18,7 +19,7 @@ from sklearn.metrics import log_loss
 from skdeepens import DeepEnsembleClassifier
 from skdeepens.datasets import make_spirals
 
-FAST = dict(n_estimators=3, hidden_layer_sizes=(16,), max_iter=60, random_state=0)
+FAST = QUICK_SIZE
 
 
 @pytest.fixture(scope="module")

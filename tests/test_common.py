@@ -23,6 +23,7 @@ scikit-learn itself does for MLPRegressor and MLPClassifier
 
 import numpy as np
 import pytest
+from _helpers import QUICK
 from sklearn.base import clone
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
@@ -30,14 +31,12 @@ from skdeepens import DeepEnsembleClassifier, DeepEnsembleRegressor
 
 # Small and quick: two members of 16 units; a learning rate large enough that
 # the checks' small problems are learnt in 100 epochs.
-_SMALL = dict(
-    n_estimators=2,
-    hidden_layer_sizes=(16,),
-    max_iter=100,
-    learning_rate_init=1e-2,
-    early_stopping=False,
-    random_state=0,
-)
+_SMALL = {
+    **QUICK,
+    "n_estimators": 2,
+    "max_iter": 100,
+    "n_iter_no_change": "auto",
+}
 
 # The full checks run on one instance per estimator, the defaults' losses.
 ESTIMATORS = [
@@ -63,6 +62,22 @@ VARIANTS = [
 ]
 
 VARIANT_CHECKS = {"check_classifiers_train", "check_regressors_train"}
+
+# Each variant compiles programs of its own: by default one variant per change
+# (the point losses by squared_error, FGSM and the prior by the regressor); these
+# run the training checks with the slow tests.
+SLOW_VARIANTS = [
+    v
+    for v in VARIANTS
+    # absolute_error: the point-loss path of squared_error; the classifier's FGSM
+    # and prior: the regressor's are checked by default.
+    if v.get_params()["loss"] == "absolute_error"
+    or (
+        isinstance(v, DeepEnsembleClassifier)
+        and (v.adversarial_epsilon is not None or v.prior_scale)
+    )
+]
+DEFAULT_VARIANTS = [v for v in VARIANTS if not any(v is s for s in SLOW_VARIANTS)]
 
 PER_CHECK_PARAMS = {
     "check_sample_weight_equivalence_on_dense_data": dict(
@@ -102,8 +117,14 @@ def test_sklearn_compatible_estimator(estimator, check):
     _run(estimator, check)
 
 
-@_checks(VARIANTS, keep=VARIANT_CHECKS.__contains__)
+@_checks(DEFAULT_VARIANTS, keep=VARIANT_CHECKS.__contains__)
 def test_sklearn_compatible_variant(estimator, check):
+    _run(estimator, check)
+
+
+@pytest.mark.slow
+@_checks(SLOW_VARIANTS, keep=VARIANT_CHECKS.__contains__)
+def test_sklearn_compatible_variant_slow(estimator, check):
     _run(estimator, check)
 
 

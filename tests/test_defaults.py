@@ -5,13 +5,14 @@ import warnings
 
 import numpy as np
 import pytest
+from _helpers import QUICK_SIZE
 from sklearn.exceptions import ConvergenceWarning
 
 from skdeepens import DeepEnsembleRegressor
 from skdeepens._calibration import apply_calibration, fit_calibration
 from skdeepens.datasets import make_cubic
 
-FAST = dict(n_estimators=2, hidden_layer_sizes=(16,), max_iter=40, random_state=0)
+FAST = {**QUICK_SIZE, "n_estimators": 2, "max_iter": 40}
 
 
 @pytest.mark.parametrize("n_samples", [20, 40, 72])

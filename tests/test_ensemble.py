@@ -10,7 +10,6 @@ from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 
 from skdeepens import DeepEnsembleRegressor
-from skdeepens._mixture import regression_uncertainty
 from skdeepens.datasets import make_cubic
 
 
@@ -351,17 +350,6 @@ def test_clones_and_refits_reuse_the_compiled_program(cubic):
     assert training.trainer_cache_size() == compiled
 
 
-def test_regression_uncertainty_reference_values():
-    # Two Gaussian members N(0, 1) and N(2, 1): mean 1, aleatoric 1, epistemic 1.
-    split = regression_uncertainty(
-        np.array([[0.0], [2.0]]), np.ones((2, 1)), "gaussian"
-    )
-    np.testing.assert_allclose(
-        [split.mean, split.aleatoric, split.epistemic, split.total],
-        [[1.0], [1.0], [1.0], [2.0]],
-    )
-
-
 @pytest.mark.parametrize(
     "n_samples, batch",
     [(40, 32), (300, 32), (5000, 64), (12000, 128), (20000, 256), (10**6, 256)],
@@ -376,6 +364,7 @@ def test_auto_patience_counts_gradient_steps(steps_per_epoch, patience):
     assert DeepEnsembleRegressor(n_iter_no_change=7)._patience(steps_per_epoch) == 7
 
 
+@pytest.mark.slow
 def test_the_defaults_stop_early_on_held_out_likelihood():
     X, y = make_cubic(n_samples=300, random_state=1)
     reg = DeepEnsembleRegressor(n_estimators=2, random_state=0)

@@ -572,20 +572,3 @@ def test_classification_calibration_curve_against_a_loop():
         classification_calibration_curve(y_true, y_proba, sample_weight=-weights)
     with pytest.raises(ValueError, match="n_bins"):
         classification_calibration_curve(y_true, y_proba, n_bins=0)
-
-
-def test_deprecated_names_warn_and_agree():
-    from skdeepens import metrics
-
-    dist = MixtureDistribution([[0.0, 1.0]], [[1.0, 2.0]], "laplace")
-    y = np.array([0.5, -1.0])
-    pairs = [
-        (metrics.crps_gaussian, gaussian_crps, (y, [0.0, 1.0], [1.0, 2.0])),
-        (metrics.crps_laplace, laplace_crps, (y, [0.0, 1.0], [1.0, 2.0])),
-        (metrics.crps_mixture, mixture_crps, (y, dist)),
-        (metrics.crps_loss, mixture_crps_loss, (y, dist)),
-    ]
-    for old, new, args in pairs:
-        with pytest.warns(FutureWarning, match=f"renamed {new.__name__}"):
-            assert_array_equal(old(*args), new(*args))
-        assert old.__name__ not in metrics.__all__

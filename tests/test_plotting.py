@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from _helpers import QUICK_SMALL
 from sklearn.exceptions import NotFittedError
 
 from skdeepens import DeepEnsembleClassifier, DeepEnsembleRegressor
@@ -15,25 +16,19 @@ from skdeepens.plotting import (
     RegressionUncertaintyDisplay,
 )
 
-SMALL = dict(
-    n_estimators=2,
-    max_iter=30,
-    n_iter_no_change=np.inf,
-    early_stopping=False,
-    random_state=0,
-)
+SMALL = QUICK_SMALL
 
 
 @pytest.fixture(scope="module")
 def cubic():
     X, y = make_cubic(n_samples=30, random_state=0)
-    return X, y, DeepEnsembleRegressor(hidden_layer_sizes=(16,), **SMALL).fit(X, y)
+    return X, y, DeepEnsembleRegressor(**SMALL).fit(X, y)
 
 
 @pytest.fixture(scope="module")
 def spirals():
     X, y = make_spirals(n_samples_per_class=30, random_state=0)
-    clf = DeepEnsembleClassifier(hidden_layer_sizes=(16,), **SMALL).fit(X, y)
+    clf = DeepEnsembleClassifier(**SMALL).fit(X, y)
     return X, y, clf
 
 
@@ -113,7 +108,7 @@ def test_regression_display_from_predictions(pyplot):
 
 def test_regression_display_members_grid(pyplot, cubic):
     X, y, reg = cubic
-    disp = RegressionUncertaintyDisplay.from_estimator_members(reg, X, y, n_cols=2)
+    disp = RegressionMembersDisplay.from_estimator(reg, X, y, n_cols=2)
     assert isinstance(disp, RegressionMembersDisplay)
     assert len(disp.displays_) == 3  # 2 members + the ensemble
     fig = disp.figure_
@@ -122,7 +117,7 @@ def test_regression_display_members_grid(pyplot, cubic):
     assert len(fig.axes) == 4 and not fig.axes[3].get_visible()
     assert disp.axes_.shape == (2, 2)
     with pytest.raises(ValueError, match="at least 3 axes"):
-        RegressionUncertaintyDisplay.from_estimator_members(
+        RegressionMembersDisplay.from_estimator(
             reg, X, y, axes=pyplot.subplots(1, 2)[1]
         )
 
@@ -168,7 +163,7 @@ def test_regression_members_display_point_loss(pyplot):
     # still draws each member's mean with a zero-width band.
     X, y = make_cubic(n_samples=20, random_state=0)
     reg = DeepEnsembleRegressor(
-        hidden_layer_sizes=(8,), loss="squared_error", **SMALL
+        loss="squared_error", **{**SMALL, "hidden_layer_sizes": (8,)}
     ).fit(X, y)
     disp = RegressionMembersDisplay.from_estimator(reg, X, y)
     assert disp.member_std is None
@@ -178,9 +173,10 @@ def test_regression_members_display_point_loss(pyplot):
 
 def test_regression_display_feature_names_on_axes(pyplot):
     pd = pytest.importorskip("pandas")
-    X, y = make_cubic(n_samples=20, random_state=0)
+    # The cubic fixture's data and settings: its compiled program is reused.
+    X, y = make_cubic(n_samples=30, random_state=0)
     Xdf = pd.DataFrame({"temperature": X[:, 0]})
-    reg = DeepEnsembleRegressor(hidden_layer_sizes=(8,), **SMALL).fit(Xdf, y)
+    reg = DeepEnsembleRegressor(**SMALL).fit(Xdf, y)
     # From the DataFrame, and from feature_names_in_ when X is an array.
     for X_plot in (Xdf, X):
         disp = RegressionUncertaintyDisplay.from_estimator(
@@ -231,7 +227,7 @@ def test_regression_display_errors(pyplot, cubic, spirals):
         RegressionUncertaintyDisplay.from_estimator(clf, Xs, ys)
     with pytest.raises(NotFittedError):
         RegressionUncertaintyDisplay.from_estimator(DeepEnsembleRegressor(), X, y)
-    two = DeepEnsembleRegressor(hidden_layer_sizes=(4,), **SMALL)
+    two = DeepEnsembleRegressor(**{**SMALL, "hidden_layer_sizes": (4,)})
     two.set_params(max_iter=2).fit(np.c_[X, X], y)
     with pytest.raises(ValueError, match="fitted on exactly 1 feature"):
         RegressionUncertaintyDisplay.from_estimator(two, X, y)
@@ -262,7 +258,13 @@ def test_classification_display_four_panels(pyplot, spirals):
     for name, ax in disp.axes_.items():
         expected = 1 if name == "data" else 2  # points (+ map)
         assert len(ax.collections) == expected
-    np.testing.assert_allclose(disp.total, disp.aleatoric + disp.epistemic, atol=1e-9)
+    # The maps are the estimator's at the grid points: the total is the
+    # entropy of the predicted probabilities there.
+    grid = np.column_stack([disp.xx0.ravel(), disp.xx1.ravel()])
+    proba = clf.predict_proba(grid)
+    entropy = -np.sum(proba * np.log(np.clip(proba, 1e-300, None)), axis=1)
+    np.testing.assert_allclose(disp.total.ravel(), entropy, rtol=1e-6, atol=1e-9)
+    assert np.all(disp.epistemic >= 0) and disp.epistemic.max() > 0
 
 
 def test_classification_display_single_panel(pyplot, spirals):

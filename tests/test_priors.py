@@ -4,6 +4,7 @@ import pickle
 
 import numpy as np
 import pytest
+from _helpers import QUICK as _QUICK
 from sklearn.base import clone
 
 from skdeepens import DeepEnsembleClassifier, DeepEnsembleRegressor
@@ -11,14 +12,7 @@ from skdeepens._core import network, training
 from skdeepens._ensemble._members import _init_prior, _prior_rng
 from skdeepens.datasets import make_cubic, make_spirals
 
-QUICK = dict(
-    n_estimators=3,
-    hidden_layer_sizes=(8,),
-    max_iter=20,
-    n_iter_no_change=np.inf,
-    early_stopping=False,
-    random_state=0,
-)
+QUICK = {**_QUICK, "hidden_layer_sizes": (8,), "max_iter": 20}
 
 
 @pytest.fixture(scope="module")

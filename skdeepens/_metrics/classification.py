@@ -108,6 +108,36 @@ _BINNED_PARAMETERS = {
 
 
 @validate_params(_BINNED_PARAMETERS, prefer_skip_nested_validation=True)
+def reliability_diagram(y_true, y_proba, *, n_bins, classes=None, sample_weight=None):
+    """Everything a reliability diagram shows, from one binning.
+
+    The one home of the reliability bins' accuracy, confidence and ECE, which
+    :func:`classification_calibration_curve`, :func:`expected_calibration_error`
+    and ``ClassificationCalibrationDisplay`` (which needs all of them) share.
+
+    Returns
+    -------
+    bins : Bunch
+        ``bin_edges``, ``counts``, ``accuracy`` and ``confidence`` (NaN where a
+        bin is empty) and ``ece``.
+    """
+    _check_n_bins(n_bins)
+    bins = _reliability_bins(y_true, y_proba, n_bins, classes, sample_weight)
+    nan = np.full(n_bins, np.nan)
+    filled = bins.counts > 0
+    bins.accuracy = np.divide(
+        bins.correct_sum, bins.counts, out=nan.copy(), where=filled
+    )
+    bins.confidence = np.divide(
+        bins.confidence_sum, bins.counts, out=nan.copy(), where=filled
+    )
+    # Per bin, count * |accuracy - confidence| = |sum(correct) - sum(confidence)|.
+    gaps = np.abs(bins.correct_sum - bins.confidence_sum)
+    bins.ece = float(np.sum(gaps) / np.sum(bins.counts))
+    return bins
+
+
+@validate_params(_BINNED_PARAMETERS, prefer_skip_nested_validation=True)
 def classification_calibration_curve(
     y_true, y_proba, *, n_bins=15, classes=None, sample_weight=None
 ):
@@ -151,15 +181,10 @@ def classification_calibration_curve(
     >>> classification_calibration_curve(["a", "b", "b", "b"], y_proba, n_bins=2)
     (array([ nan, 0.75]), array([ nan, 0.75]), array([0., 4.]))
     """
-    _check_n_bins(n_bins)
-    bins = _reliability_bins(y_true, y_proba, n_bins, classes, sample_weight)
-    nan = np.full(n_bins, np.nan)
-    filled = bins.counts > 0
-    accuracy = np.divide(bins.correct_sum, bins.counts, out=nan.copy(), where=filled)
-    confidence = np.divide(
-        bins.confidence_sum, bins.counts, out=nan.copy(), where=filled
+    bins = reliability_diagram(
+        y_true, y_proba, n_bins=n_bins, classes=classes, sample_weight=sample_weight
     )
-    return accuracy, confidence, bins.counts
+    return bins.accuracy, bins.confidence, bins.counts
 
 
 @validate_params(_BINNED_PARAMETERS, prefer_skip_nested_validation=True)
@@ -208,11 +233,10 @@ def expected_calibration_error(
     >>> round(ece, 4)  # (|1 - 0.9| + 2 |0.5 - 0.75| + |1 - 0.6|) / 4
     0.25
     """
-    _check_n_bins(n_bins)
-    bins = _reliability_bins(y_true, y_proba, n_bins, classes, sample_weight)
-    # Per bin, count * |accuracy - confidence| = |sum(correct) - sum(confidence)|.
-    gaps = np.abs(bins.correct_sum - bins.confidence_sum)
-    return float(np.sum(gaps) / np.sum(bins.counts))
+    bins = reliability_diagram(
+        y_true, y_proba, n_bins=n_bins, classes=classes, sample_weight=sample_weight
+    )
+    return bins.ece
 
 
 @validate_params(

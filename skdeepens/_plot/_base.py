@@ -1,7 +1,10 @@
 """Helpers shared by the displays: input checks, axes, styles, the members.
 
 Every display module imports from here and from nowhere else in the package
-except the metrics it plots, so that a display is one file plus this one.
+except the metrics it plots (and ``RegressionMembersDisplay`` the public
+``RegressionUncertaintyDisplay`` that draws each panel), so that a display is
+one file plus this one: no display imports another's private helpers, and no
+two displays import each other.
 """
 
 import numbers
@@ -181,6 +184,60 @@ def member_mean_std(estimator, X):
         )
     members = estimator.predict_members(X)
     return np.asarray(members.loc), members.std
+
+
+def target_name_of(y):
+    """A pandas Series' name (or a one-column frame's), else None."""
+    name = getattr(y, "name", None)
+    if name is None and getattr(y, "columns", None) is not None and y.shape[1] == 1:
+        name = y.columns[0]
+    return None if name is None else str(name)
+
+
+def regression_grid_predictions(estimator, X, y, grid, n_grid, margin, display):
+    """A one-feature regressor's predictions on a grid over X, for ``display``.
+
+    The one home of what :class:`RegressionUncertaintyDisplay` and
+    :class:`RegressionMembersDisplay` compute from an estimator, through its
+    public ``predict_uncertainty`` and ``predict_members``.
+
+    Returns
+    -------
+    predictions : dict
+        ``x_grid``, ``mean``, ``total_var``, ``aleatoric``, ``epistemic``,
+        ``member_mean``, ``member_std``, ``feature_name`` and ``target_name``:
+        keyword arguments of ``RegressionUncertaintyDisplay.from_predictions``.
+    x : ndarray of shape (n_samples,)
+        X's one column.
+    """
+    check_estimator(estimator, "regressor", method="predict_uncertainty")
+    check_fitted_features(estimator, 1, display)
+    names = feature_names(X, estimator)
+    X = check_X(X, 1, display)
+    if grid is None:
+        low, high = X.min(), X.max()
+        pad = margin * (high - low)
+        grid = np.linspace(low - pad, high + pad, n_grid)
+    grid = np.sort(np.asarray(grid, dtype=np.float64).ravel())
+    G = as_estimator_input(estimator, grid.reshape(-1, 1))
+    u = estimator.predict_uncertainty(G)
+    if np.ndim(u.mean) != 1:
+        raise ValueError(
+            f"{display} needs a single-output regressor; "
+            f"the estimator predicts {np.shape(u.mean)[1]} outputs"
+        )
+    member_mean, member_std = member_mean_std(estimator, G)
+    return dict(
+        x_grid=grid,
+        mean=u.mean,
+        total_var=u.total,
+        aleatoric=u.aleatoric,
+        epistemic=u.epistemic,
+        member_mean=member_mean,
+        member_std=member_std,
+        feature_name=None if names is None else names[0],
+        target_name=target_name_of(y),
+    ), X[:, 0]
 
 
 def draw_reference(ax, ref_line_kwargs, *, below, above):

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ..metrics import classification_calibration_curve, expected_calibration_error
+from .._metrics.classification import reliability_diagram
 from ._base import (
     check_estimator,
     draw_reference,
@@ -161,19 +161,16 @@ class ClassificationCalibrationDisplay:
         display : ClassificationCalibrationDisplay
         """
         pyplot(f"{cls.__name__}.from_predictions")
-        ece = expected_calibration_error(
+        # Binned once, in the metrics' one home of the bins and their edges.
+        bins = reliability_diagram(
             y_true, y_proba, n_bins=n_bins, classes=classes, sample_weight=sample_weight
         )
-        accuracy, mean_confidence, counts = classification_calibration_curve(
-            y_true, y_proba, n_bins=n_bins, classes=classes, sample_weight=sample_weight
-        )
-        edges = np.linspace(0.0, 1.0, n_bins + 1)
         return cls(
-            bin_edges=edges,
-            accuracy=accuracy,
-            confidence=mean_confidence,
-            counts=counts,
-            ece=ece,
+            bin_edges=bins.bin_edges,
+            accuracy=bins.accuracy,
+            confidence=bins.confidence,
+            counts=bins.counts,
+            ece=bins.ece,
             estimator_name=name,
         ).plot(ax=ax, **plot_kwargs)
 

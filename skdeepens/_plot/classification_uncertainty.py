@@ -306,6 +306,42 @@ class ClassificationUncertaintyDisplay:
         -------
         display : ClassificationUncertaintyDisplay
         """
+        panels = self._check_panels(panels)
+        plt = pyplot(f"{type(self).__name__}.plot")
+        axes, fig = self._get_axes(ax, panels, plt)
+        class_cm = plt.get_cmap(class_cmap)
+        classes = self.classes
+        n_classes = (
+            len(classes)
+            if classes is not None
+            else int(np.max(self.y_pred)) + 1
+            if self.y_pred is not None
+            else 0
+        )
+        self.axes_, self.meshes_, self.scatters_, self.colorbars_ = {}, {}, {}, {}
+        self.legend_ = None
+        for panel, axis in zip(panels, axes):
+            self.axes_[panel] = axis
+            if panel == "class":
+                self._draw_class_mesh(axis, class_cm)
+            elif panel != "data":
+                self._draw_uncertainty_mesh(panel, axis, fig, cmap, mesh_kwargs)
+            if self.X is not None and self.y is not None:
+                self._draw_points(panel, axis, class_cm, scatter_kwargs)
+            axis.set_title(_PANEL_TITLES[panel], fontsize="medium")
+            names = self.feature_names or ["x1", "x2"]
+            axis.set_xlabel(names[0])
+            axis.set_ylabel(names[1])
+            axis.set_xlim(self.xx0.min(), self.xx0.max())
+            axis.set_ylim(self.xx1.min(), self.xx1.max())
+        if "data" in self.axes_ and classes is not None and n_classes <= 10:
+            self.legend_ = self._draw_class_legend(class_cm)
+        self.ax_ = axes[0] if len(panels) == 1 else axes
+        self.figure_ = fig
+        return self
+
+    def _check_panels(self, panels):
+        """``panels`` as a list of known names, each with the data it needs."""
         if panels is None:
             panels = list(_DEFAULT_PANELS)
         elif isinstance(panels, str):
@@ -326,9 +362,11 @@ class ClassificationUncertaintyDisplay:
             )
             if missing:
                 raise ValueError(f"panel {panel!r} needs data this display lacks")
-        from matplotlib.collections import PathCollection, QuadMesh
+        return panels
 
-        plt = pyplot(f"{type(self).__name__}.plot")
+    @staticmethod
+    def _get_axes(ax, panels, plt):
+        """One axis per panel, ``(axes, figure)``; a new row of them by default."""
         if ax is None:
             fig, axes = plt.subplots(
                 1,
@@ -337,100 +375,85 @@ class ClassificationUncertaintyDisplay:
                 squeeze=False,
                 layout="constrained",
             )
-            axes = axes[0]
-        else:
-            axes = np.ravel(np.asarray(ax, dtype=object))
-            if axes.shape[0] != len(panels):
-                raise ValueError(
-                    f"ax must hold one axis per panel ({len(panels)}); "
-                    f"got {axes.shape[0]}"
-                )
-            fig = axes[0].figure
-        plt_cm = plt.get_cmap(class_cmap)
-        classes = self.classes
-        n_classes = (
-            len(classes)
-            if classes is not None
-            else int(np.max(self.y_pred)) + 1
-            if self.y_pred is not None
-            else 0
-        )
-        self.axes_, self.meshes_, self.scatters_, self.colorbars_ = {}, {}, {}, {}
-        self.legend_ = None
-        for panel, axis in zip(panels, axes):
-            self.axes_[panel] = axis
-            if panel == "class":
-                self.meshes_[panel] = axis.pcolormesh(
-                    self.xx0,
-                    self.xx1,
-                    self.y_pred,
-                    cmap=plt_cm,
-                    vmin=-0.5,
-                    vmax=plt_cm.N - 0.5,
-                    shading="auto",
-                    alpha=0.6,
-                )
-            elif panel != "data":
-                style = merge_kwargs(
-                    {"cmap": cmap, "shading": "auto"},
-                    mesh_kwargs,
-                    "mesh_kwargs",
-                    QuadMesh,
-                )
-                self.meshes_[panel] = axis.pcolormesh(
-                    self.xx0, self.xx1, getattr(self, panel), **style
-                )
-                # The unit above the colorbar, not beside it, where it would
-                # collide with the next panel's y label.
-                colorbar = fig.colorbar(self.meshes_[panel], ax=axis)
-                colorbar.ax.set_title("nats", fontsize="small")
-                self.colorbars_[panel] = colorbar
-            if self.X is not None and self.y is not None:
-                if classes is not None:
-                    index = np.searchsorted(np.asarray(classes), self.y)
-                else:
-                    index = np.unique(self.y, return_inverse=True)[1]
-                if panel in ("data", "class"):
-                    style = merge_kwargs(
-                        {"s": 6, "edgecolors": "none"},
-                        scatter_kwargs,
-                        "scatter_kwargs",
-                        PathCollection,
-                    )
-                    self.scatters_[panel] = axis.scatter(
-                        self.X[:, 0],
-                        self.X[:, 1],
-                        c=index,
-                        cmap=plt_cm,
-                        vmin=-0.5,
-                        vmax=plt_cm.N - 0.5,
-                        **style,
-                    )
-                else:  # faint, so as not to hide the map
-                    self.scatters_[panel] = axis.scatter(
-                        self.X[:, 0],
-                        self.X[:, 1],
-                        c="white",
-                        s=2,
-                        alpha=0.4,
-                        edgecolors="none",
-                    )
-            axis.set_title(_PANEL_TITLES[panel], fontsize="medium")
-            names = self.feature_names or ["x1", "x2"]
-            axis.set_xlabel(names[0])
-            axis.set_ylabel(names[1])
-            axis.set_xlim(self.xx0.min(), self.xx0.max())
-            axis.set_ylim(self.xx1.min(), self.xx1.max())
-        if "data" in self.axes_ and classes is not None and n_classes <= 10:
-            from matplotlib.lines import Line2D
-
-            handles = [
-                Line2D([], [], marker="o", linestyle="", color=plt_cm(i), label=str(c))
-                for i, c in enumerate(classes)
-            ]
-            self.legend_ = self.axes_["data"].legend(
-                handles=handles, title="class", fontsize="small"
+            return axes[0], fig
+        axes = np.ravel(np.asarray(ax, dtype=object))
+        if axes.shape[0] != len(panels):
+            raise ValueError(
+                f"ax must hold one axis per panel ({len(panels)}); got {axes.shape[0]}"
             )
-        self.ax_ = axes[0] if len(panels) == 1 else axes
-        self.figure_ = fig
-        return self
+        return axes, axes[0].figure
+
+    def _draw_class_mesh(self, axis, class_cm):
+        """The "class" panel's map of the predicted class."""
+        self.meshes_["class"] = axis.pcolormesh(
+            self.xx0,
+            self.xx1,
+            self.y_pred,
+            cmap=class_cm,
+            vmin=-0.5,
+            vmax=class_cm.N - 0.5,
+            shading="auto",
+            alpha=0.6,
+        )
+
+    def _draw_uncertainty_mesh(self, panel, axis, fig, cmap, mesh_kwargs):
+        """An uncertainty panel's map, with its colorbar in nats."""
+        from matplotlib.collections import QuadMesh
+
+        style = merge_kwargs(
+            {"cmap": cmap, "shading": "auto"}, mesh_kwargs, "mesh_kwargs", QuadMesh
+        )
+        self.meshes_[panel] = axis.pcolormesh(
+            self.xx0, self.xx1, getattr(self, panel), **style
+        )
+        # The unit above the colorbar, not beside it, where it would collide
+        # with the next panel's y label.
+        colorbar = fig.colorbar(self.meshes_[panel], ax=axis)
+        colorbar.ax.set_title("nats", fontsize="small")
+        self.colorbars_[panel] = colorbar
+
+    def _draw_points(self, panel, axis, class_cm, scatter_kwargs):
+        """The data: coloured by class on "data" and "class", faint elsewhere."""
+        from matplotlib.collections import PathCollection
+
+        if panel not in ("data", "class"):  # faint, so as not to hide the map
+            self.scatters_[panel] = axis.scatter(
+                self.X[:, 0],
+                self.X[:, 1],
+                c="white",
+                s=2,
+                alpha=0.4,
+                edgecolors="none",
+            )
+            return
+        if self.classes is not None:
+            index = np.searchsorted(np.asarray(self.classes), self.y)
+        else:
+            index = np.unique(self.y, return_inverse=True)[1]
+        style = merge_kwargs(
+            {"s": 6, "edgecolors": "none"},
+            scatter_kwargs,
+            "scatter_kwargs",
+            PathCollection,
+        )
+        self.scatters_[panel] = axis.scatter(
+            self.X[:, 0],
+            self.X[:, 1],
+            c=index,
+            cmap=class_cm,
+            vmin=-0.5,
+            vmax=class_cm.N - 0.5,
+            **style,
+        )
+
+    def _draw_class_legend(self, class_cm):
+        """The classes' legend on the "data" panel."""
+        from matplotlib.lines import Line2D
+
+        handles = [
+            Line2D([], [], marker="o", linestyle="", color=class_cm(i), label=str(c))
+            for i, c in enumerate(self.classes)
+        ]
+        return self.axes_["data"].legend(
+            handles=handles, title="class", fontsize="small"
+        )

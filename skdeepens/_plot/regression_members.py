@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ._base import pyplot
+from ._base import pyplot, regression_grid_predictions
 from .regression_uncertainty import RegressionUncertaintyDisplay
 
 
@@ -135,8 +135,8 @@ class RegressionMembersDisplay:
         display : RegressionMembersDisplay
         """
         pyplot(f"{cls.__name__}.from_estimator")
-        predictions, x = RegressionUncertaintyDisplay._predictions(
-            estimator, X, y, grid, n_grid, margin
+        predictions, x = regression_grid_predictions(
+            estimator, X, y, grid, n_grid, margin, cls.__name__
         )
         display = cls(
             x_grid=predictions["x_grid"],
@@ -192,27 +192,8 @@ default=None
         """
         member_mean = np.atleast_2d(self.member_mean)
         n_members = member_mean.shape[0]
-        if axes is None:
-            plt = pyplot(f"{type(self).__name__}.plot")
-            n_rows = -(-(n_members + 1) // n_cols)
-            _, axes = plt.subplots(
-                n_rows,
-                n_cols,
-                figsize=(3.6 * n_cols, 2.8 * n_rows + 0.8),
-                sharex=True,
-                sharey=True,
-                squeeze=False,
-                layout="constrained",
-            )
-        axes = np.asarray(axes, dtype=object)
+        axes = self._get_axes(axes, n_members, n_cols)
         flat = axes.ravel()
-        if flat.shape[0] < n_members + 1:
-            raise ValueError(
-                f"axes must hold at least {n_members + 1} axes (one per member and "
-                f"one for the ensemble); got {flat.shape[0]}"
-            )
-        for ax in flat[n_members + 1 :]:
-            ax.set_visible(False)
         fig = flat[0].figure
         common = dict(
             X=self.X,
@@ -249,31 +230,11 @@ default=None
         )
         display.ax_.set_title(f"Ensemble (mixture of {n_members})", fontsize="medium")
         self.displays_.append(display)
-        # Labels only on the outer panels: inner ones would collide with the
-        # titles of the row below and the panels to the right.
-        used = flat[: n_members + 1]
         if axes.ndim == 2:
-            n_cols_drawn = axes.shape[1]
-            for i, ax in enumerate(used):
-                inner = i + n_cols_drawn < n_members + 1  # a panel is drawn below
-                if inner:
-                    ax.set_xlabel("")
-                # sharex hid every upper row's tick labels, also above a hidden
-                # panel: show them wherever the panel is the lowest of its column.
-                ax.tick_params(labelbottom=not inner)
-                if i % n_cols_drawn:
-                    ax.set_ylabel("")
+            _label_outer(axes, n_members + 1)
         self.legend_ = None
         if legend:
-            handles, labels = self.displays_[-1].ax_.get_legend_handles_labels()
-            self.legend_ = fig.legend(
-                handles,
-                labels,
-                loc="outside lower center",
-                ncols=len(labels),
-                fontsize="small",
-                frameon=False,
-            )
+            self.legend_ = self._draw_legend(fig)
         if title:
             if title is True:
                 title = (
@@ -284,3 +245,59 @@ default=None
         self.axes_ = axes
         self.figure_ = fig
         return self
+
+    @staticmethod
+    def _get_axes(axes, n_members, n_cols):
+        """The given axes (checked), or a new grid; the ones left over hidden."""
+        if axes is None:
+            plt = pyplot("RegressionMembersDisplay.plot")
+            n_rows = -(-(n_members + 1) // n_cols)
+            _, axes = plt.subplots(
+                n_rows,
+                n_cols,
+                figsize=(3.6 * n_cols, 2.8 * n_rows + 0.8),
+                sharex=True,
+                sharey=True,
+                squeeze=False,
+                layout="constrained",
+            )
+        axes = np.asarray(axes, dtype=object)
+        flat = axes.ravel()
+        if flat.shape[0] < n_members + 1:
+            raise ValueError(
+                f"axes must hold at least {n_members + 1} axes (one per member and "
+                f"one for the ensemble); got {flat.shape[0]}"
+            )
+        for ax in flat[n_members + 1 :]:
+            ax.set_visible(False)
+        return axes
+
+    def _draw_legend(self, fig):
+        """One legend for the figure, below the panels: the ensemble panel's."""
+        handles, labels = self.displays_[-1].ax_.get_legend_handles_labels()
+        return fig.legend(
+            handles,
+            labels,
+            loc="outside lower center",
+            ncols=len(labels),
+            fontsize="small",
+            frameon=False,
+        )
+
+
+def _label_outer(axes, n_used):
+    """Axis labels only on the outer panels of a 2-D grid of ``axes``.
+
+    Inner ones would collide with the titles of the row below and the panels
+    to the right.
+    """
+    n_cols = axes.shape[1]
+    for i, ax in enumerate(axes.ravel()[:n_used]):
+        inner = i + n_cols < n_used  # a panel is drawn below
+        if inner:
+            ax.set_xlabel("")
+        # sharex hid every upper row's tick labels, also above a hidden panel:
+        # show them wherever the panel is the lowest of its column.
+        ax.tick_params(labelbottom=not inner)
+        if i % n_cols:
+            ax.set_ylabel("")

@@ -3,27 +3,16 @@
 import numpy as np
 
 from ._base import (
-    as_estimator_input,
-    check_estimator,
-    check_fitted_features,
     check_ks,
-    check_X,
     estimator_name,
     feature_names,
     get_ax,
-    member_mean_std,
     merge_kwargs,
     pyplot,
+    regression_grid_predictions,
+    target_name_of,
     vector,
 )
-
-
-def _target_name(y):
-    """A pandas Series' name (or a one-column frame's), else None."""
-    name = getattr(y, "name", None)
-    if name is None and getattr(y, "columns", None) is not None and y.shape[1] == 1:
-        name = y.columns[0]
-    return None if name is None else str(name)
 
 
 class RegressionUncertaintyDisplay:
@@ -127,42 +116,6 @@ class RegressionUncertaintyDisplay:
         self.feature_name = feature_name
         self.target_name = target_name
 
-    @staticmethod
-    def _predictions(estimator, X, y, grid, n_grid, margin):
-        """What ``from_predictions`` needs, from ``estimator`` on a grid over X.
-
-        Returns the keyword arguments (grid, mean, variance split, members,
-        axis names) and X's one column.
-        """
-        check_estimator(estimator, "regressor", method="predict_uncertainty")
-        check_fitted_features(estimator, 1, "RegressionUncertaintyDisplay")
-        names = feature_names(X, estimator)
-        X = check_X(X, 1, "RegressionUncertaintyDisplay")
-        if grid is None:
-            low, high = X.min(), X.max()
-            pad = margin * (high - low)
-            grid = np.linspace(low - pad, high + pad, n_grid)
-        grid = np.sort(np.asarray(grid, dtype=np.float64).ravel())
-        G = as_estimator_input(estimator, grid.reshape(-1, 1))
-        u = estimator.predict_uncertainty(G)
-        if np.ndim(u.mean) != 1:
-            raise ValueError(
-                "RegressionUncertaintyDisplay needs a single-output regressor; "
-                f"the estimator predicts {np.shape(u.mean)[1]} outputs"
-            )
-        member_mean, member_std = member_mean_std(estimator, G)
-        return dict(
-            x_grid=grid,
-            mean=u.mean,
-            total_var=u.total,
-            aleatoric=u.aleatoric,
-            epistemic=u.epistemic,
-            member_mean=member_mean,
-            member_std=member_std,
-            feature_name=None if names is None else names[0],
-            target_name=_target_name(y),
-        ), X[:, 0]
-
     @classmethod
     def from_estimator(
         cls,
@@ -223,7 +176,9 @@ class RegressionUncertaintyDisplay:
             If X (or the fitted estimator) does not have exactly one feature.
         """
         pyplot(f"{cls.__name__}.from_estimator")
-        predictions, x = cls._predictions(estimator, X, y, grid, n_grid, margin)
+        predictions, x = regression_grid_predictions(
+            estimator, X, y, grid, n_grid, margin, cls.__name__
+        )
         return cls.from_predictions(
             **predictions,
             X=x if y is not None else None,
@@ -307,7 +262,7 @@ class RegressionUncertaintyDisplay:
             names = feature_names(X)
             feature_name = None if names is None else names[0]
         if target_name is None and y is not None:
-            target_name = _target_name(y)
+            target_name = target_name_of(y)
         if X is not None:
             X = np.asarray(X, dtype=np.float64)
             if X.ndim == 2:
@@ -396,9 +351,6 @@ class RegressionUncertaintyDisplay:
         display : RegressionUncertaintyDisplay
             With ``ax_``, ``figure_`` and the artists.
         """
-        from matplotlib.collections import PathCollection, PolyCollection
-        from matplotlib.lines import Line2D
-
         if kind not in ("bands", "std"):
             raise ValueError(f"kind must be 'bands' or 'std'; got {kind!r}")
         ks = check_ks(k)
@@ -411,114 +363,22 @@ class RegressionUncertaintyDisplay:
             raise ValueError("members=True needs member_mean")
         ax, fig = get_ax(ax, f"{type(self).__name__}.plot")
         name = self.estimator_name if name is None else name
-        x = self.x_grid
         self.bands_, self.aleatoric_bands_, self.epistemic_bands_ = [], [], []
         self.member_lines_, self.member_bands_ = [], []
         self.std_lines_ = {}
         self.scatter_ = self.truth_line_ = self.line_ = None
 
         if kind == "std":
-            for part, values, color in (
-                ("total", self.total_var, "C0"),
-                ("aleatoric", self.aleatoric, "C1"),
-                ("epistemic", self.epistemic, "C2"),
-            ):
-                style = merge_kwargs(
-                    {"color": color, "label": part}, line_kwargs, "line_kwargs", Line2D
-                )
-                style["color"] = color  # the three lines stay distinguishable
-                style["label"] = part
-                (self.std_lines_[part],) = ax.plot(
-                    x, np.sqrt(np.maximum(values, 0.0)), **style
-                )
-            ylabel = "predictive std"
-            if self.target_name:
-                ylabel = f"predictive std of {self.target_name}"
-            ax.set_ylabel(ylabel)
+            self._draw_std_lines(ax, line_kwargs)
         else:
-            std = np.sqrt(np.maximum(self.total_var, 0.0))
-            for i, kk in enumerate(reversed(ks)):
-                style = merge_kwargs(
-                    {
-                        "color": "C0",
-                        "alpha": 0.2 + 0.15 * i / max(len(ks) - 1, 1),
-                        "linewidth": 0,
-                        "label": f"±{kk:g} std (total)",
-                    },
-                    band_kwargs,
-                    "band_kwargs",
-                    PolyCollection,
-                )
-                self.bands_.append(
-                    ax.fill_between(
-                        x, self.mean - kk * std, self.mean + kk * std, **style
-                    )
-                )
-            kmax = ks[-1]
+            self._draw_bands(ax, ks, band_kwargs)
             if split:
-                for part, values, color, store in (
-                    ("aleatoric", self.aleatoric, "C1", self.aleatoric_bands_),
-                    ("epistemic", self.epistemic, "C2", self.epistemic_bands_),
-                ):
-                    s = np.sqrt(np.maximum(values, 0.0))
-                    store.append(
-                        ax.fill_between(
-                            x,
-                            self.mean - kmax * s,
-                            self.mean + kmax * s,
-                            color=color,
-                            alpha=0.35,
-                            linewidth=0,
-                            label=f"±{kmax:g} std ({part})",
-                        )
-                    )
+                self._draw_split_bands(ax, ks[-1])
             if members:
-                for m, loc in enumerate(self.member_mean):
-                    color = f"C{(m + 3) % 10}"
-                    if self.member_std is not None:
-                        self.member_bands_.append(
-                            ax.fill_between(
-                                x,
-                                loc - kmax * self.member_std[m],
-                                loc + kmax * self.member_std[m],
-                                color=color,
-                                alpha=0.08,
-                                linewidth=0,
-                            )
-                        )
-                    (line,) = ax.plot(
-                        x,
-                        loc,
-                        color=color,
-                        linewidth=0.8,
-                        alpha=0.8,
-                        label="members" if m == 0 else None,
-                    )
-                    self.member_lines_.append(line)
-            truth = self._truth()
-            if truth is not None:
-                style = merge_kwargs(
-                    {"color": "k", "linestyle": "--", "linewidth": 1, "label": "truth"},
-                    truth_kwargs,
-                    "truth_kwargs",
-                    Line2D,
-                )
-                (self.truth_line_,) = ax.plot(*truth, **style)
-            style = merge_kwargs(
-                {"color": "C0", "linewidth": 2, "label": name or "mean"},
-                line_kwargs,
-                "line_kwargs",
-                Line2D,
-            )
-            (self.line_,) = ax.plot(x, self.mean, **style)
-            if self.X is not None and self.y is not None:
-                style = merge_kwargs(
-                    {"s": 12, "color": "C3", "zorder": 3, "label": "data"},
-                    scatter_kwargs,
-                    "scatter_kwargs",
-                    PathCollection,
-                )
-                self.scatter_ = ax.scatter(self.X, self.y, **style)
+                self._draw_members(ax, ks[-1])
+            self._draw_truth(ax, truth_kwargs)
+            self._draw_mean(ax, name, line_kwargs)
+            self._draw_data(ax, scatter_kwargs)
             ax.set_ylabel(self.target_name or "y")
         ax.set_xlabel(self.feature_name or "x")
         if legend:
@@ -526,25 +386,133 @@ class RegressionUncertaintyDisplay:
         self.ax_, self.figure_ = ax, fig
         return self
 
-    @classmethod
-    def from_estimator_members(cls, estimator, X, y=None, **kwargs):
-        """Small multiples: one panel per member, and one for the ensemble.
+    def _draw_std_lines(self, ax, line_kwargs):
+        """``kind="std"``: the total, aleatoric and epistemic std against x."""
+        from matplotlib.lines import Line2D
 
-        A shortcut for :meth:`RegressionMembersDisplay.from_estimator`.
+        for part, values, color in (
+            ("total", self.total_var, "C0"),
+            ("aleatoric", self.aleatoric, "C1"),
+            ("epistemic", self.epistemic, "C2"),
+        ):
+            style = merge_kwargs(
+                {"color": color, "label": part}, line_kwargs, "line_kwargs", Line2D
+            )
+            style["color"] = color  # the three lines stay distinguishable
+            style["label"] = part
+            (self.std_lines_[part],) = ax.plot(
+                self.x_grid, np.sqrt(np.maximum(values, 0.0)), **style
+            )
+        ylabel = "predictive std"
+        if self.target_name:
+            ylabel = f"predictive std of {self.target_name}"
+        ax.set_ylabel(ylabel)
 
-        Parameters
-        ----------
-        estimator : DeepEnsembleRegressor
-            Fitted on one feature.
-        X, y : array-like
-            As in :meth:`from_estimator`.
-        **kwargs
-            Passed to :meth:`RegressionMembersDisplay.from_estimator`.
+    def _draw_bands(self, ax, ks, band_kwargs):
+        """The nested ``mean +- k std`` bands of the total variance, widest first."""
+        from matplotlib.collections import PolyCollection
 
-        Returns
-        -------
-        display : RegressionMembersDisplay
-        """
-        from .regression_members import RegressionMembersDisplay
+        std = np.sqrt(np.maximum(self.total_var, 0.0))
+        for i, kk in enumerate(reversed(ks)):
+            style = merge_kwargs(
+                {
+                    "color": "C0",
+                    "alpha": 0.2 + 0.15 * i / max(len(ks) - 1, 1),
+                    "linewidth": 0,
+                    "label": f"±{kk:g} std (total)",
+                },
+                band_kwargs,
+                "band_kwargs",
+                PolyCollection,
+            )
+            self.bands_.append(
+                ax.fill_between(
+                    self.x_grid, self.mean - kk * std, self.mean + kk * std, **style
+                )
+            )
 
-        return RegressionMembersDisplay.from_estimator(estimator, X, y, **kwargs)
+    def _draw_split_bands(self, ax, kmax):
+        """``split=True``: the aleatoric and the epistemic ``+- kmax`` bands."""
+        for part, values, color, store in (
+            ("aleatoric", self.aleatoric, "C1", self.aleatoric_bands_),
+            ("epistemic", self.epistemic, "C2", self.epistemic_bands_),
+        ):
+            s = np.sqrt(np.maximum(values, 0.0))
+            store.append(
+                ax.fill_between(
+                    self.x_grid,
+                    self.mean - kmax * s,
+                    self.mean + kmax * s,
+                    color=color,
+                    alpha=0.35,
+                    linewidth=0,
+                    label=f"±{kmax:g} std ({part})",
+                )
+            )
+
+    def _draw_members(self, ax, kmax):
+        """``members=True``: each member's mean line and ``+- kmax`` band."""
+        x = self.x_grid
+        for m, loc in enumerate(self.member_mean):
+            color = f"C{(m + 3) % 10}"
+            if self.member_std is not None:
+                self.member_bands_.append(
+                    ax.fill_between(
+                        x,
+                        loc - kmax * self.member_std[m],
+                        loc + kmax * self.member_std[m],
+                        color=color,
+                        alpha=0.08,
+                        linewidth=0,
+                    )
+                )
+            (line,) = ax.plot(
+                x,
+                loc,
+                color=color,
+                linewidth=0.8,
+                alpha=0.8,
+                label="members" if m == 0 else None,
+            )
+            self.member_lines_.append(line)
+
+    def _draw_truth(self, ax, truth_kwargs):
+        """The ground truth, dashed, if the display has one."""
+        from matplotlib.lines import Line2D
+
+        truth = self._truth()
+        if truth is None:
+            return
+        style = merge_kwargs(
+            {"color": "k", "linestyle": "--", "linewidth": 1, "label": "truth"},
+            truth_kwargs,
+            "truth_kwargs",
+            Line2D,
+        )
+        (self.truth_line_,) = ax.plot(*truth, **style)
+
+    def _draw_mean(self, ax, name, line_kwargs):
+        """The predictive mean."""
+        from matplotlib.lines import Line2D
+
+        style = merge_kwargs(
+            {"color": "C0", "linewidth": 2, "label": name or "mean"},
+            line_kwargs,
+            "line_kwargs",
+            Line2D,
+        )
+        (self.line_,) = ax.plot(self.x_grid, self.mean, **style)
+
+    def _draw_data(self, ax, scatter_kwargs):
+        """The data points, if the display has both X and y."""
+        from matplotlib.collections import PathCollection
+
+        if self.X is None or self.y is None:
+            return
+        style = merge_kwargs(
+            {"s": 12, "color": "C3", "zorder": 3, "label": "data"},
+            scatter_kwargs,
+            "scatter_kwargs",
+            PathCollection,
+        )
+        self.scatter_ = ax.scatter(self.X, self.y, **style)

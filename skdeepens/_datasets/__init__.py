@@ -1,0 +1,1 @@
+"""The data sets, one module per topic; :mod:`skdeepens.datasets` re-exports them."""
