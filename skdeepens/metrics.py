@@ -55,4 +55,3 @@ __all__ = [
     "regression_calibration_curve",
     "regression_calibration_error",
 ]
-
