@@ -33,6 +33,7 @@ from scipy import special
 POINT = "point"
 
 _LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
+_LOG_2 = math.log(2.0)
 _SQRT_HALF = math.sqrt(0.5)
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 
@@ -125,14 +126,29 @@ def _gaussian_abs_difference(d, s1, s2):
     return _abs_normal_mean(d, np.hypot(s1, s2))
 
 
+def _gaussian_sf(z):
+    # scipy.special's ndtr and ndtri keep full relative precision in the tails.
+    return special.ndtr(-z)
+
+
+def _gaussian_ppf_lower(p):
+    return special.ndtri(p)
+
+
+def _gaussian_draw(rng, size):
+    return rng.standard_normal(size=size)
+
+
+# Every entry holds module-level functions, never lambdas: a distribution
+# holds its family, and must pickle (joblib, multiprocessing) as the
+# estimators do.
 GAUSSIAN = Family(
     name="gaussian",
     variance_factor=1.0,
     log_density=_gaussian_log_density,
-    # scipy.special's ndtr and ndtri keep full relative precision in the tails.
-    sf=lambda z: special.ndtr(-z),
-    ppf_lower=special.ndtri,
-    draw=lambda rng, size: rng.standard_normal(size=size),
+    sf=_gaussian_sf,
+    ppf_lower=_gaussian_ppf_lower,
+    draw=_gaussian_draw,
     abs_deviation=_abs_normal_mean,
     abs_difference=_gaussian_abs_difference,
 )
@@ -143,9 +159,21 @@ GAUSSIAN = Family(
 # ---------------------------------------------------------------------------
 
 
+def _laplace_log_density(z):
+    return -np.abs(z) - _LOG_2
+
+
 def _laplace_sf(z):
     half_tail = 0.5 * np.exp(-np.abs(z))
     return np.where(z > 0, half_tail, 1.0 - half_tail)
+
+
+def _laplace_ppf_lower(p):
+    return np.log(2.0 * p)
+
+
+def _laplace_draw(rng, size):
+    return rng.laplace(size=size)
 
 
 def _laplace_abs_deviation(d, s):
@@ -191,10 +219,10 @@ def _laplace_abs_difference(d, s1, s2):
 LAPLACE = Family(
     name="laplace",
     variance_factor=2.0,
-    log_density=lambda z: -np.abs(z) - math.log(2.0),
+    log_density=_laplace_log_density,
     sf=_laplace_sf,
-    ppf_lower=lambda p: np.log(2.0 * p),
-    draw=lambda rng, size: rng.laplace(size=size),
+    ppf_lower=_laplace_ppf_lower,
+    draw=_laplace_draw,
     abs_deviation=_laplace_abs_deviation,
     abs_difference=_laplace_abs_difference,
 )

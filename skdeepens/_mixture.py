@@ -495,23 +495,35 @@ class MixtureDistribution:
 # ---------------------------------------------------------------------------
 
 
-def _check_levels(value, name):
-    """A float, or a non-empty 1-D sequence of floats, strictly inside (0, 1)."""
+def _check_levels(value, name, *, scalar=True):
+    """Probability levels strictly inside (0, 1), as a float64 array.
+
+    The one check of levels: a float or a non-empty 1-D sequence for the
+    predictive intervals and quantiles, a non-empty 1-D sequence only
+    (``scalar=False``) for the calibration metrics' ``levels``; the message
+    names ``name`` and what was expected.
+    """
     try:
         levels = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):
         levels = None
-    if (
-        levels is None
-        or levels.ndim > 1
-        or levels.size == 0
-        or not np.all((levels > 0) & (levels < 1))
-    ):
+    well_shaped = (
+        levels is not None
+        and levels.size > 0
+        and (levels.ndim <= 1 if scalar else levels.ndim == 1)
+    )
+    if well_shaped and np.all((levels > 0) & (levels < 1)):
+        return levels
+    if scalar:
         raise ValueError(
             f"{name} must be a float or a non-empty 1-D sequence of floats "
             f"strictly between 0 and 1; got {value!r}"
         )
-    return levels
+    if not well_shaped:
+        raise ValueError(f"{name} must be a non-empty 1-D array; got {value!r}")
+    raise ValueError(
+        f"{name} must lie strictly between 0 and 1; got {levels.tolist()!r}"
+    )
 
 
 def _ppf_levels(dist, levels):

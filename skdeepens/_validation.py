@@ -14,7 +14,7 @@ from numbers import Integral
 
 import numpy as np
 import sklearn
-from sklearn.utils.validation import _check_sample_weight
+from sklearn.utils.validation import column_or_1d
 
 # Largest magnitude accepted in X and y at fit. The predictive variances of a
 # regressor are in y's units squared and the standardisation squares deviations of
@@ -35,6 +35,7 @@ _FLOAT32 = np.finfo(np.float32)
 _NUMERIC_PARAMETERS = (
     "n_estimators",
     "adversarial_epsilon",
+    "beta",
     "alpha",
     "batch_size",
     "learning_rate_init",
@@ -49,23 +50,26 @@ _NUMERIC_PARAMETERS = (
 # ------------------------------------------------------------------ parameters
 
 
-def check_numeric_parameters(estimator):
+def check_numeric_parameters(name, params):
     """Reject booleans where a number is expected (bool is Integral in Python).
 
     Parameters
     ----------
-    estimator : estimator
-        Whose parameters are checked, after scikit-learn's constraints.
+    name : str
+        The estimator's class name, for the message.
+    params : dict
+        Its parameters (``get_params(deep=False)``), after scikit-learn's
+        constraints; those of :data:`_NUMERIC_PARAMETERS` it has are checked,
+        and ``hidden_layer_sizes``.
     """
-    name = type(estimator).__name__
     for param in _NUMERIC_PARAMETERS:
-        value = getattr(estimator, param)
+        value = params.get(param)
         if isinstance(value, (bool, np.bool_)):
             raise TypeError(
                 f"The {param!r} parameter of {name} must be a number, not a bool; "
                 f"got {value!r}"
             )
-    sizes = estimator.hidden_layer_sizes
+    sizes = params["hidden_layer_sizes"]
     values = [sizes] if isinstance(sizes, (Integral, bool, np.bool_)) else sizes
     if any(isinstance(s, (bool, np.bool_)) for s in values):
         raise TypeError(
@@ -189,37 +193,61 @@ def check_class_labels(y):
         )
 
 
-def check_sample_weight(sample_weight, X):
-    """Validated float64 weights that also survive the float32 training arithmetic.
+def check_sample_weight(sample_weight, n_samples, *, training=False):
+    """Finite, non-negative weights of shape (n_samples,) with a positive sum.
+
+    The one check of ``sample_weight``, for the metrics and the estimators'
+    fits alike.
 
     Parameters
     ----------
-    sample_weight : array-like of shape (n_samples,) or None
-    X : ndarray of shape (n_samples, n_features)
+    sample_weight : array-like of shape (n_samples,), float or None
+        A float weighs every sample alike.
+    n_samples : int
+        The number of samples the weights are for.
+    training : bool, default=False
+        For a fit: ``None`` becomes weights of 1, and the largest weight must
+        survive the float32 training arithmetic. Otherwise ``None`` stays
+        ``None`` (an unweighted mean).
 
     Returns
     -------
-    sample_weight : ndarray of shape (n_samples,)
+    sample_weight : ndarray of shape (n_samples,) or None
     """
-    sample_weight = _check_sample_weight(
-        sample_weight, X, dtype=np.float64, ensure_non_negative=True
+    if sample_weight is None:
+        return np.ones(n_samples) if training else None
+    if np.ndim(sample_weight) == 0:
+        sample_weight = np.full(n_samples, sample_weight, dtype=np.float64)
+    sample_weight = column_or_1d(
+        sample_weight, dtype=np.float64, input_name="sample_weight"
     )
-    positive = sample_weight[sample_weight > 0]
-    if positive.size == 0:
-        raise ValueError("sample_weight must have at least one positive entry")
+    if sample_weight.shape[0] != n_samples:
+        raise ValueError(
+            f"sample_weight has {sample_weight.shape[0]} entries but there are "
+            f"{n_samples} samples"
+        )
+    if not np.all(np.isfinite(sample_weight)) or np.any(sample_weight < 0):
+        raise ValueError("sample_weight must be finite and >= 0")
+    if not np.sum(sample_weight) > 0:
+        raise ValueError("sample_weight must not sum to zero")
+    if training:
+        _check_float32_weights(sample_weight)
+    return sample_weight
+
+
+def _check_float32_weights(sample_weight):
     # The weights' scale matters (it sets the penalty alpha / total weight), so
     # they are not rescaled: the largest must be a normal float32 and their sum
     # must stay finite in float32. (Weights far below the largest may round to 0
     # in float32; they carried no weight anyway.)
     limit = _FLOAT32.max / (4 * len(sample_weight))
-    largest = positive.max()
+    largest = sample_weight.max()
     if not _FLOAT32.tiny <= largest <= limit:
         raise ValueError(
             f"sample_weight has a largest value of {largest:.3g}; training runs in "
             f"float32, so it must lie in [{_FLOAT32.tiny:.3g}, {limit:.3g}]. Rescale "
             "sample_weight (its overall scale sets the strength of alpha)."
         )
-    return sample_weight
 
 
 def check_finite_predictions(X, train_extent, **arrays):
@@ -256,12 +284,17 @@ def check_finite_predictions(X, train_extent, **arrays):
 # ------------------------------------------------------------------ warm start
 
 
-def fit_signature(estimator, n_outputs=None):
+def fit_signature(*, activation, loss, hidden_layer_sizes, prior_scale, n_outputs=None):
     """What the members of a fit depend on, other than their data and seed.
 
     Parameters
     ----------
-    estimator : estimator
+    activation, loss : str
+        The estimator's parameters.
+    hidden_layer_sizes : tuple of int
+        The validated layer widths.
+    prior_scale : float
+        The estimator's parameter.
     n_outputs : int or None
         Width of the regression target (None for the classifier, whose classes
         are compared on their own).
@@ -272,32 +305,31 @@ def fit_signature(estimator, n_outputs=None):
         Parameter name -> value, compared by :func:`check_warm_start`.
     """
     signature = {
-        "activation": estimator.activation,
-        "loss": estimator.loss,
-        "hidden_layer_sizes": estimator._hidden_layer_sizes(),
-        "prior_scale": float(estimator.prior_scale),
+        "activation": activation,
+        "loss": loss,
+        "hidden_layer_sizes": hidden_layer_sizes,
+        "prior_scale": float(prior_scale),
     }
     if n_outputs is not None:
         signature["n_outputs"] = n_outputs
     return signature
 
 
-def check_warm_start(estimator, signature, *, method="fit"):
+def check_warm_start(previous, signature, *, continuing, method="fit"):
     """Raise when a warm start would join members of different networks.
 
     Parameters
     ----------
-    estimator : estimator
-        Being fitted; its members are kept only when ``warm_start`` holds, or
-        always by ``partial_fit``.
+    previous : dict or None
+        :func:`fit_signature` of the fitted members (None: none fitted).
     signature : dict
         :func:`fit_signature` of this fit.
+    continuing : bool
+        Whether this fit keeps the fitted members (``warm_start``, or always
+        in ``partial_fit``).
     method : {"fit", "partial_fit"}, default="fit"
-        The method being called: ``partial_fit`` continues the fitted members
-        whatever ``warm_start`` is.
+        The method being called, for the message.
     """
-    previous = getattr(estimator, "_fit_signature", None)
-    continuing = method == "partial_fit" or estimator._is_warm_starting()
     if previous is None or not continuing:
         return
     for name, value in signature.items():

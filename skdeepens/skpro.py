@@ -100,16 +100,26 @@ class DeepEnsembleProbaRegressor(BaseProbaRegressor):
         columns = self._y_columns if columns is None else columns
         return pd.DataFrame(values, index=X.index, columns=columns)
 
+    def _fitted_estimator(self):
+        """``estimator_``, raising skpro's ``NotFittedError`` before ``fit``.
+
+        skpro's public methods call these private ones without checking that
+        the regressor is fitted: without this, an unfitted one would fail with
+        an ``AttributeError`` naming ``estimator_``.
+        """
+        self.check_is_fitted()
+        return self.estimator_
+
     def _predict(self, X):
-        return self._frame(self.estimator_.predict(self._inner(X)), X)
+        return self._frame(self._fitted_estimator().predict(self._inner(X)), X)
 
     def _predict_var(self, X):
         return self._frame(
-            predict_uncertainty(self.estimator_, self._inner(X)).total, X
+            predict_uncertainty(self._fitted_estimator(), self._inner(X)).total, X
         )
 
     def _predict_proba(self, X):
-        dist = predict_dist(self.estimator_, self._inner(X))
+        dist = predict_dist(self._fitted_estimator(), self._inner(X))
         make = _SKPRO_FAMILIES[dist.family]
         n_outputs = len(self._y_columns)
         members = [
@@ -130,7 +140,7 @@ class DeepEnsembleProbaRegressor(BaseProbaRegressor):
         # The exact mixture quantiles, (n, n_alpha) or (n, n_outputs, n_alpha),
         # flattened with the variable outer and alpha inner, skpro's columns.
         quantiles = predict_quantiles(
-            self.estimator_, self._inner(X), alpha=list(alpha)
+            self._fitted_estimator(), self._inner(X), alpha=list(alpha)
         )
         columns = self._get_columns(method="predict_quantiles", alpha=alpha)
         return self._frame(quantiles, X, columns)

@@ -291,9 +291,9 @@ def test_bad_training_data_raises_a_clear_error(X, y, message):
 
 def test_bad_sample_weights_raise(cubic):
     X, y = cubic
-    with pytest.raises(ValueError, match="Negative values"):
+    with pytest.raises(ValueError, match="sample_weight must be finite and >= 0"):
         DeepEnsembleRegressor(**QUICK).fit(X, y, sample_weight=-np.ones(len(y)))
-    with pytest.raises(ValueError, match="at least one non-zero"):
+    with pytest.raises(ValueError, match="sample_weight must not sum to zero"):
         DeepEnsembleRegressor(**QUICK).fit(X, y, sample_weight=np.zeros(len(y)))
 
 
@@ -333,7 +333,7 @@ def test_early_stopping_with_too_few_samples_raises():
     reg = DeepEnsembleRegressor(
         **{**QUICK, "early_stopping": True, "validation_fraction": 0.9}
     )
-    with pytest.raises(ValueError, match="early_stopping needs enough samples"):
+    with pytest.raises(ValueError, match="early_stopping and calibration need"):
         reg.fit(X, y)
 
 

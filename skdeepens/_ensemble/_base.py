@@ -7,12 +7,12 @@ whole contract lives in :mod:`skdeepens._core.training`.
 
 import time
 import warnings
+from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import (
@@ -27,10 +27,12 @@ from .._core.likelihoods import SCALE_LOSSES
 from .._families import check_scale_losses
 from .._validation import weighted_standardisation as _weighted_standardisation
 from ._members import (
-    _concatenate,
+    _FittedMembers,
+    _held_out_split,
     _init_member,
     _init_prior,
     _member_rng,
+    _partial_fit_rng,
     _predict_members,
     _prior_rng,
     _stack,
@@ -54,8 +56,6 @@ _AUTO_PATIENCE_MIN_EPOCHS = 10
 _ADAPTIVE_FACTOR = 5.0
 _ADAPTIVE_MAX_DECAYS = 3
 _ADAPTIVE_PATIENCE_FRACTION = 1.0
-# Seed-sequence key of the early-stopping split, apart from the members' keys.
-_VALIDATION_STREAM = 2**32 - 1
 # A fit whose monitored loss ends this many times (at least 1 nat) above the loss
 # of its random initialisation has blown up (a learning rate far too large):
 # it raises like a non-finite fit instead of returning finite garbage.
@@ -114,7 +114,9 @@ class _BaseDeepEnsemble(BaseEstimator):
 
     def _validate_params(self):
         super()._validate_params()
-        _validation.check_numeric_parameters(self)
+        _validation.check_numeric_parameters(
+            type(self).__name__, self.get_params(deep=False)
+        )
 
     def _hidden_layer_sizes(self):
         sizes = self.hidden_layer_sizes
@@ -129,8 +131,109 @@ class _BaseDeepEnsemble(BaseEstimator):
     def _is_warm_starting(self):
         return self.warm_start and hasattr(self, "params_")
 
+    # Keyword arguments of validate_data for this estimator's y.
+    _validate_data_kwargs: dict = {}
+
+    def _fit(self, X, y, sample_weight, *, incremental=False, classes=None):
+        """``fit`` (or with ``incremental``, ``partial_fit``) of either estimator.
+
+        The input checks are written here once; the estimator's own checks of
+        y are its ``_validate_targets`` hook, as ``_validate_input`` is in
+        scikit-learn's MLP. The fit then builds the new record of the members,
+        and the fitted attributes are set from it in one place
+        (:meth:`_set_fitted`) only when everything succeeded: a fit that
+        raises leaves the estimator as it was. (``validate_data(reset=True)``
+        and the standardisation, which the trainer reads from ``self``, write
+        to the estimator before that point; they are put back on failure.)
+        """
+        _validation.check_not_forked_after_jax()
+        fitted = hasattr(self, "params_")
+        continuing = fitted and (incremental or self.warm_start)
+        method = "partial_fit" if incremental else "fit"
+        with _restored_on_failure(self):
+            X, y = validate_data(
+                self,
+                X,
+                y,
+                reset=not continuing,
+                ensure_min_samples=1 if incremental and continuing else 2,
+                dtype=np.float64,
+                **self._validate_data_kwargs,
+            )
+            targets, stratify, target_state = self._validate_targets(
+                y, continuing=continuing, method=method, classes=classes
+            )
+            sample_weight = _validation.check_sample_weight(
+                sample_weight, len(X), training=True
+            )
+            _validation.check_magnitude(X, "X")
+            signature = _validation.fit_signature(
+                activation=self.activation,
+                loss=self.loss,
+                hidden_layer_sizes=self._hidden_layer_sizes(),
+                prior_scale=self.prior_scale,
+                n_outputs=self._signature_outputs(targets),
+            )
+            _validation.check_warm_start(
+                getattr(self, "_fit_signature", None),
+                signature,
+                continuing=continuing,
+                method=method,
+            )
+            if incremental:
+                members = self._partial_fit_members(X, targets, sample_weight)
+            else:
+                members = self._fit_members(X, targets, sample_weight, stratify)
+            self._set_fitted(members, _fit_signature=signature, **target_state)
+        return self
+
+    def _signature_outputs(self, targets):
+        """The target width warm starts must keep (None: not compared)."""
+        return None
+
+    def _fitted_members(self):
+        """The record of the fitted members, read from the fitted attributes."""
+        return _FittedMembers(
+            params=self.params_,
+            adam_state=self._adam_state,
+            learning_rates=self._learning_rates,
+            prior_params=getattr(self, "prior_params_", None),
+            prior_scale=self._fitted_prior_scale,
+            loss_curve=self.loss_curve_,
+            validation_curve=getattr(self, "validation_loss_curve_", None),
+            calibration_factors=getattr(self, "calibration_factors_", None),
+            n_partial_fits=self._n_partial_fits,
+        )
+
+    def _set_fitted(self, members, **state):
+        """The one place the fitted attributes are set, from the record ``members``.
+
+        ``state`` adds the estimator's own fitted attributes (``classes_``,
+        ...). An optional attribute whose record field is None is removed, so
+        that no attribute of an earlier fit outlives the members it described.
+        """
+        optional = {
+            "prior_params_": members.prior_params,
+            "validation_loss_curve_": members.validation_curve,
+            "calibration_factors_": members.calibration_factors,
+        }
+        for name, value in optional.items():
+            if value is None:
+                self.__dict__.pop(name, None)
+            else:
+                setattr(self, name, value)
+        self.params_ = members.params
+        self.loss_curve_ = members.loss_curve
+        self.n_iter_ = int(members.loss_curve.shape[0])
+        self._adam_state = members.adam_state
+        self._learning_rates = members.learning_rates
+        self._fitted_prior_scale = members.prior_scale
+        self._n_partial_fits = members.n_partial_fits
+        for name, value in state.items():
+            setattr(self, name, value)
+
     def _fit_members(self, X, targets, sample_weight, stratify=None):
-        """Standardise, then train the members this fit adds.
+        """Standardise, then train the members this fit adds; their new record.
 
         Parameters
         ----------
@@ -141,10 +244,17 @@ class _BaseDeepEnsemble(BaseEstimator):
         sample_weight : ndarray of shape (n_samples,)
             Validated non-negative weights.
         stratify : ndarray or None
-            Labels to stratify the early-stopping split by (classification).
+            Labels to stratify the held-out split by (classification).
+
+        Returns
+        -------
+        members : _FittedMembers
+            Every member of the fitted ensemble (the kept ones first, with
+            ``warm_start``), recalibrated if the estimator recalibrates.
         """
         warm = self._is_warm_starting()
-        n_existing = self.params_[0][0].shape[0] if warm else 0
+        fitted = self._fitted_members() if warm else None
+        n_existing = fitted.n_members if warm else 0
         if warm and self.n_estimators < n_existing:
             raise ValueError(
                 f"n_estimators={self.n_estimators} must be at least the number of "
@@ -157,83 +267,62 @@ class _BaseDeepEnsemble(BaseEstimator):
                 UserWarning,
                 stacklevel=_validation.user_stacklevel(),
             )
-            return
+            return fitted
 
         if not warm:
             self._start_members(X, targets, sample_weight)
-        X_std, T_std, weights = self._training_arrays(X, targets, sample_weight)
-
-        # The held-out rows monitor early stopping and fit the recalibration.
-        # With both, each gets its own half: factors fitted on the rows that
-        # also chose each member's best epoch would inherit the optimism of
-        # that choice, and shrink the intervals below their nominal coverage.
-        stopping_rows = calibration_rows = None
-        if self.early_stopping or self._calibrates():
-            train_idx, val_idx = self._validation_split(weights, stratify)
-            if self.early_stopping and self._calibrates() and len(val_idx) > 1:
-                # train_test_split returns the rows in random order.
-                stopping_idx, calibration_idx = val_idx[::2], val_idx[1::2]
-            else:
-                stopping_idx = calibration_idx = val_idx
-            arrays = (X_std, T_std, weights)
-            stopping_rows = tuple(a[stopping_idx] for a in arrays)
-            calibration_rows = tuple(a[calibration_idx] for a in arrays)
-            X_std, T_std, weights = (a[train_idx] for a in arrays)
-        _check_some_weight(weights)
+        arrays = self._training_arrays(X, targets, sample_weight)
+        train, stopping, calibration = self._held_out_rows(arrays, stratify)
+        _check_some_weight(train[2])
 
         members = range(n_existing, self.n_estimators)
         rngs, init, prior = self._new_members(members, X.shape[1], targets.shape[1])
-
-        validation = stopping_rows if self.early_stopping else None
-        result = self._train(init, rngs, X_std, T_std, weights, validation, prior=prior)
-        params, curve, val_curve = (
-            result.params,
-            result.loss_curve,
-            result.validation_curve,
-        )
-
-        if warm and prior is not None:
-            self.prior_params_ = _concatenate(self.prior_params_, prior)
-        elif prior is not None:
-            self.prior_params_ = prior
-        elif hasattr(self, "prior_params_"):
-            del self.prior_params_
-        self._fitted_prior_scale = float(self.prior_scale)
+        result = self._train(init, rngs, *train, stopping, prior=prior)
+        record = _FittedMembers.trained(result, prior, float(self.prior_scale))
         if warm:
-            self.params_ = _concatenate(self.params_, params)
-            self._adam_state = tuple(
-                np.concatenate([old, new])
-                for old, new in zip(self._adam_state, result.opt_state)
-            )
-            self._learning_rates = np.concatenate(
-                [self._learning_rates, result.learning_rate]
-            )
-            if validation is not None:
-                # Members from partial_fit alone have no validation curve.
-                previous = getattr(
-                    self,
-                    "validation_loss_curve_",
-                    np.full_like(self.loss_curve_, np.nan),
-                )
-                self.validation_loss_curve_ = _append_columns(previous, val_curve)
-            self.loss_curve_ = _append_columns(self.loss_curve_, curve)
+            record = fitted.concatenate(record)
+        if calibration is not None:
+            factors = self._fit_calibration(record, *calibration)
+            record = record._replace(calibration_factors=factors)
+        return record
+
+    def _held_out_rows(self, arrays, stratify):
+        """Training, early-stopping and calibration rows (None where unused).
+
+        The held-out rows monitor early stopping and fit the recalibration.
+        With both, each gets its own half (at least one row each): factors
+        fitted on the rows that also chose each member's best epoch would
+        inherit the optimism of that choice, and shrink the intervals below
+        their nominal coverage.
+        """
+        uses = {
+            "early_stopping": self.early_stopping,
+            "calibration": self._calibrates(),
+        }
+        purposes = [name for name, used in uses.items() if used]
+        if not purposes:
+            return arrays, None, None
+        train_idx, val_idx = _held_out_split(
+            arrays[2],
+            stratify,
+            seed=self._seed,
+            validation_fraction=self.validation_fraction,
+            purposes=purposes,
+        )
+        if len(purposes) == 2:
+            # train_test_split returns the rows in random order.
+            stopping_idx, calibration_idx = val_idx[::2], val_idx[1::2]
         else:
-            self.params_ = params
-            self._adam_state, self._learning_rates = (
-                result.opt_state,
-                result.learning_rate,
-            )
-            self._n_partial_fits = 0
-            self.loss_curve_ = curve
-            if validation is not None:
-                self.validation_loss_curve_ = val_curve
-            elif hasattr(self, "validation_loss_curve_"):
-                del self.validation_loss_curve_
-        self.n_iter_ = int(self.loss_curve_.shape[0])
-        if self._calibrates():
-            self._fit_calibration(*calibration_rows)
-        elif hasattr(self, "calibration_factors_"):
-            del self.calibration_factors_
+            stopping_idx = calibration_idx = val_idx
+
+        def rows(idx, used=True):
+            return tuple(a[idx] for a in arrays) if used else None
+
+        return (
+            rows(train_idx),
+            rows(stopping_idx, uses["early_stopping"]),
+            rows(calibration_idx, uses["calibration"]),
+        )
 
     def _start_members(self, X, targets, sample_weight):
         """What every later fit of the members keeps: scaling and the seed."""
@@ -283,11 +372,17 @@ class _BaseDeepEnsemble(BaseEstimator):
         initialises the members as ``fit`` would; later calls continue the
         fitted members, their Adam state and their learning rates. No rows are
         held out: there is no early stopping and no recalibration.
+
+        Returns
+        -------
+        members : _FittedMembers
+            The updated record.
         """
         first = not hasattr(self, "params_")
-        if not first and self.params_[0][0].shape[0] != self.n_estimators:
+        fitted = None if first else self._fitted_members()
+        if not first and fitted.n_members != self.n_estimators:
             raise ValueError(
-                f"partial_fit continues the {self.params_[0][0].shape[0]} fitted "
+                f"partial_fit continues the {fitted.n_members} fitted "
                 f"members, but n_estimators={self.n_estimators}. Add members with "
                 "fit and warm_start=True, or call fit to train new ones."
             )
@@ -301,24 +396,16 @@ class _BaseDeepEnsemble(BaseEstimator):
             # The members start exactly as in fit.
             rngs, init, prior = self._new_members(members, X.shape[1], targets.shape[1])
             opt_state, rates = None, self.learning_rate_init
-            self._n_partial_fits = 0
-            if prior is not None:
-                self.prior_params_ = prior
-            self._fitted_prior_scale = float(self.prior_scale)
         else:
-            # Each later call draws member m's order from (seed, m, call) alone.
             rngs = [
-                np.random.default_rng(
-                    np.random.SeedSequence([self._seed, m, self._n_partial_fits])
-                )
-                for m in members
+                _partial_fit_rng(self._seed, m, fitted.n_partial_fits) for m in members
             ]
             init, opt_state, rates = (
-                self.params_,
-                self._adam_state,
-                self._learning_rates,
+                fitted.params,
+                fitted.adam_state,
+                fitted.learning_rates,
             )
-            prior = getattr(self, "prior_params_", None)
+            prior = fitted.prior_params
         result = self._train(
             init,
             rngs,
@@ -331,25 +418,10 @@ class _BaseDeepEnsemble(BaseEstimator):
             incremental=True,
             prior=prior,
         )
-        self.params_ = result.params
-        self._adam_state, self._learning_rates = result.opt_state, result.learning_rate
-        self._n_partial_fits += 1
         if first:
-            self.loss_curve_ = result.loss_curve
-        else:
-            self.loss_curve_ = np.vstack([self.loss_curve_, result.loss_curve])
-        if hasattr(self, "validation_loss_curve_"):
-            # No validation rows in partial_fit: the curve keeps n_iter_ rows.
-            self.validation_loss_curve_ = np.vstack(
-                [
-                    self.validation_loss_curve_,
-                    np.full((1, self.n_estimators), np.nan),
-                ]
-            )
-        self.n_iter_ = int(self.loss_curve_.shape[0])
-        # Fitted for the members before this update, it describes them no more.
-        if hasattr(self, "calibration_factors_"):
-            del self.calibration_factors_
+            record = _FittedMembers.trained(result, prior, float(self.prior_scale))
+            return record._replace(n_partial_fits=1)
+        return fitted.continued(result)
 
     def _calibrates(self):
         """Whether the fit recalibrates the predictive distribution afterwards."""
@@ -361,47 +433,6 @@ class _BaseDeepEnsemble(BaseEstimator):
         return int(
             check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         )
-
-    def _validation_split(self, sample_weight, stratify):
-        """Training and validation row indices for early stopping.
-
-        The validation rows are drawn among the rows of positive weight only: a
-        zero-weight row carries no loss, and a validation set of such rows
-        would leave early stopping nothing to monitor. Zero-weight rows train
-        (where they change nothing).
-        """
-        rng = _member_rng(self._seed, _VALIDATION_STREAM)
-        split_seed = int(rng.integers(np.iinfo(np.int32).max))
-        positive = np.flatnonzero(sample_weight > 0)
-        others = np.flatnonzero(~(sample_weight > 0))
-        if len(positive) < 2:
-            raise ValueError(
-                "early_stopping needs at least 2 samples with a positive "
-                f"sample_weight (one to train, one to validate); got {len(positive)}. "
-                "Set early_stopping=False or pass more weighted samples."
-            )
-        if stratify is not None:
-            try:
-                train, val = train_test_split(
-                    positive,
-                    test_size=self.validation_fraction,
-                    random_state=split_seed,
-                    stratify=stratify[positive],
-                )
-                return np.concatenate([train, others]), val
-            except ValueError:
-                pass  # too few samples of some class to stratify: split at random
-        try:
-            train, val = train_test_split(
-                positive, test_size=self.validation_fraction, random_state=split_seed
-            )
-        except ValueError as exc:
-            raise ValueError(
-                f"early_stopping needs enough samples to set aside "
-                f"validation_fraction={self.validation_fraction} of them; with "
-                f"{len(positive)} samples of positive weight the split failed: {exc}"
-            ) from exc
-        return np.concatenate([train, others]), val
 
     def _batch_size(self, n_samples):
         """Rows per batch requested (before clipping to the data size)."""
@@ -638,12 +669,17 @@ def _check_some_weight(weights):
         )
 
 
-def _append_columns(old, new):
-    """Join two (n_iter, n_members) curves side by side, NaN-padding the shorter."""
-    n_rows = max(old.shape[0], new.shape[0])
+@contextmanager
+def _restored_on_failure(estimator):
+    """Put back every attribute of ``estimator`` if the block raises.
 
-    def pad(curve):
-        missing = n_rows - curve.shape[0]
-        return np.pad(curve, ((0, missing), (0, 0)), constant_values=np.nan)
-
-    return np.hstack([pad(old), pad(new)])
+    The fitted arrays are replaced, never modified in place, so a shallow
+    copy of the attributes is enough to restore the fitted state.
+    """
+    saved = dict(vars(estimator))
+    try:
+        yield
+    except BaseException:
+        vars(estimator).clear()
+        vars(estimator).update(saved)
+        raise

@@ -5,9 +5,6 @@ from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.utils import Bunch
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import (
-    validate_data,
-)
 
 from .. import _validation
 from .._mixture import (
@@ -129,33 +126,7 @@ class DeepEnsembleClassifier(ClassifierMixin, _BaseDeepEnsemble):
         self : DeepEnsembleClassifier
             The fitted estimator.
         """
-        _validation.check_not_forked_after_jax()
-        warm = self._is_warm_starting()
-        X, y = validate_data(
-            self, X, y, reset=not warm, ensure_min_samples=2, dtype=np.float64
-        )
-        _validation.check_class_labels(y)
-        check_classification_targets(y)
-        sample_weight = _validation.check_sample_weight(sample_weight, X)
-        _validation.check_magnitude(X, "X")
-        signature = _validation.fit_signature(self)
-        _validation.check_warm_start(self, signature)
-        classes, encoded = np.unique(y, return_inverse=True)
-        if warm and not np.array_equal(classes, self.classes_):
-            raise ValueError(
-                f"warm_start=True needs the classes of the first fit {self.classes_}; "
-                f"got {classes}"
-            )
-        if len(classes) < 2:
-            raise ValueError(
-                "DeepEnsembleClassifier needs samples of at least 2 classes in the "
-                f"data, but the data contains only one class: {classes.tolist()[0]!r}"
-            )
-        self.classes_ = classes
-        one_hot = np.eye(len(classes), dtype=np.float64)[encoded]
-        self._fit_members(X, one_hot, sample_weight, stratify=encoded)
-        self._fit_signature = signature
-        return self
+        return self._fit(X, y, sample_weight)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None, classes=None):
@@ -195,36 +166,42 @@ class DeepEnsembleClassifier(ClassifierMixin, _BaseDeepEnsemble):
         self : DeepEnsembleClassifier
             The updated estimator.
         """
-        _validation.check_not_forked_after_jax()
-        first = not hasattr(self, "params_")
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            reset=first,
-            ensure_min_samples=2 if first else 1,
-            dtype=np.float64,
-        )
+        return self._fit(X, y, sample_weight, incremental=True, classes=classes)
+
+    def _validate_targets(self, y, *, continuing, method, classes=None):
+        """The classifier's checks of y (the hook of ``_fit``): one-hot classes.
+
+        Returns the one-hot targets, the encoded labels to stratify the
+        held-out split by, and the fitted ``classes_``.
+        """
         _validation.check_class_labels(y)
         check_classification_targets(y)
-        classes = self._partial_fit_classes(classes, first)
-        known = set(classes.tolist())
-        unknown = [label for label in np.unique(y).tolist() if label not in known]
-        if unknown:
-            raise ValueError(
-                f"y has labels {unknown} that are not in classes "
-                f"{classes.tolist()}; partial_fit learns only the classes of its "
-                "first call"
-            )
-        sample_weight = _validation.check_sample_weight(sample_weight, X)
-        _validation.check_magnitude(X, "X")
-        signature = _validation.fit_signature(self)
-        _validation.check_warm_start(self, signature, method="partial_fit")
-        self.classes_ = classes
-        one_hot = np.eye(len(classes), dtype=np.float64)[np.searchsorted(classes, y)]
-        self._partial_fit_members(X, one_hot, sample_weight)
-        self._fit_signature = signature
-        return self
+        if method == "partial_fit":
+            classes = self._partial_fit_classes(classes, first=not continuing)
+            known = set(classes.tolist())
+            unknown = [label for label in np.unique(y).tolist() if label not in known]
+            if unknown:
+                raise ValueError(
+                    f"y has labels {unknown} that are not in classes "
+                    f"{classes.tolist()}; partial_fit learns only the classes of "
+                    "its first call"
+                )
+            encoded = np.searchsorted(classes, y)
+        else:
+            classes, encoded = np.unique(y, return_inverse=True)
+            if continuing and not np.array_equal(classes, self.classes_):
+                raise ValueError(
+                    "warm_start=True needs the classes of the first fit "
+                    f"{self.classes_}; got {classes}"
+                )
+            if len(classes) < 2:
+                raise ValueError(
+                    "DeepEnsembleClassifier needs samples of at least 2 classes in "
+                    "the data, but the data contains only one class: "
+                    f"{classes.tolist()[0]!r}"
+                )
+        one_hot = np.eye(len(classes), dtype=np.float64)[encoded]
+        return one_hot, encoded, {"classes_": classes}
 
     def _partial_fit_classes(self, classes, first):
         """The classes of a partial_fit call, checked against the fitted ones."""
@@ -235,8 +212,14 @@ class DeepEnsembleClassifier(ClassifierMixin, _BaseDeepEnsemble):
                     "every label y may take over all calls, e.g. np.unique(y_all)"
                 )
             return self.classes_
+        # Checked as given: NumPy would turn ["a", 1] into the strings "a", "1".
+        _validation.check_class_labels(np.asarray(classes, dtype=object).ravel())
         classes = np.asarray(classes)
-        _validation.check_class_labels(classes)
+        if classes.dtype.kind in "fc" and np.isnan(classes).any():
+            raise ValueError(
+                f"classes must not contain NaN, which is no class label; got "
+                f"classes={classes.tolist()}"
+            )
         classes = np.unique(classes)
         if first and len(classes) < 2:
             raise ValueError(

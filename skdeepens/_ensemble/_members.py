@@ -1,13 +1,19 @@
-"""Each member's randomness, initial and prior networks, and forward pass.
+"""Each member's randomness, initial and prior networks, forward pass, and record.
 
 Member ``m``'s generators derive from the seed and ``m`` alone (NumPy's
 ``SeedSequence``), so member ``m`` is the same network whatever the ensemble
-size; ``_core`` draws no random numbers itself.
+size; ``_core`` draws no random numbers itself. Every random stream of a fit
+is defined here. :class:`_FittedMembers` is what a fit learns about its
+members, as plain NumPy arrays.
 """
 
+from typing import NamedTuple
+
 import numpy as np
+from sklearn.model_selection import train_test_split
 
 from .._core import network
+from .._core.likelihoods import MIN_SCALE
 
 # Prediction runs in chunks of at most this many rows (bounded memory).
 _PREDICT_CHUNK = 1 << 16
@@ -15,6 +21,14 @@ _PREDICT_CHUNK = 1 << 16
 # comes from SeedSequence([seed, m, _PRIOR_STREAM]), a stream apart from its
 # initialisation and data order, so that turning the prior on changes neither.
 _PRIOR_STREAM = 0x5052494F  # "PRIO"
+# Seed-sequence key of the held-out split (early stopping, recalibration),
+# apart from every member's key.
+_VALIDATION_STREAM = 2**32 - 1
+# What turns off each use of held-out rows, for the messages.
+_HELD_OUT_REMEDIES = {
+    "early_stopping": "early_stopping=False",
+    "calibration": "calibration=None",
+}
 
 
 def _member_rng(seed, member):
@@ -25,6 +39,84 @@ def _member_rng(seed, member):
 def _prior_rng(seed, member):
     """Member ``member``'s generator of its randomized prior network."""
     return np.random.default_rng(np.random.SeedSequence([seed, member, _PRIOR_STREAM]))
+
+
+def _partial_fit_rng(seed, member, call):
+    """Member ``member``'s data order in the ``call``-th partial_fit after its start.
+
+    A function of (seed, m, call) alone, so that a sequence of calls is
+    reproducible whatever the ensemble size.
+    """
+    return np.random.default_rng(np.random.SeedSequence([seed, member, call]))
+
+
+def _held_out_split(sample_weight, stratify, *, seed, validation_fraction, purposes):
+    """Training and held-out row indices, for early stopping and calibration.
+
+    The held-out rows are drawn among the rows of positive weight only: a
+    zero-weight row carries no loss, and a held-out set of such rows would
+    leave nothing to monitor or fit. Zero-weight rows train (where they change
+    nothing). Each purpose (``"early_stopping"``, ``"calibration"``) gets at
+    least one held-out row of its own, and one row at least trains.
+
+    Parameters
+    ----------
+    sample_weight : ndarray of shape (n_samples,)
+    stratify : ndarray of shape (n_samples,) or None
+        Labels to stratify by (a split at random where some class is too rare).
+    seed : int
+        The fit's seed; the split has a stream of its own.
+    validation_fraction : float
+        The share of the positive-weight rows held out.
+    purposes : sequence of str
+        What the held-out rows are for, for the count and the messages.
+
+    Returns
+    -------
+    train, held_out : ndarray of int
+    """
+    rng = _member_rng(seed, _VALIDATION_STREAM)
+    split_seed = int(rng.integers(np.iinfo(np.int32).max))
+    positive = np.flatnonzero(sample_weight > 0)
+    others = np.flatnonzero(~(sample_weight > 0))
+    n_held_out = len(purposes)
+    what = " and ".join(purposes)
+    verb = "need" if n_held_out > 1 else "needs"
+    remedy = " or ".join(_HELD_OUT_REMEDIES[p] for p in purposes)
+    if len(positive) < n_held_out + 1:
+        each = "one to validate" if n_held_out == 1 else "one held out for each"
+        raise ValueError(
+            f"{what} {verb} at least {n_held_out + 1} samples with a positive "
+            f"sample_weight (one to train, {each}); got {len(positive)}. "
+            f"Set {remedy}, or pass more weighted samples."
+        )
+    test_size = validation_fraction
+    if np.ceil(test_size * len(positive)) < n_held_out:
+        # As many rows as purposes, so that no row serves two.
+        test_size = n_held_out
+    if stratify is not None:
+        try:
+            train, val = train_test_split(
+                positive,
+                test_size=test_size,
+                random_state=split_seed,
+                stratify=stratify[positive],
+            )
+            return np.concatenate([train, others]), val
+        except ValueError:
+            pass  # too few samples of some class to stratify: split at random
+    try:
+        train, val = train_test_split(
+            positive, test_size=test_size, random_state=split_seed
+        )
+    except ValueError as exc:
+        raise ValueError(
+            f"{what} {verb} enough samples to set aside "
+            f"validation_fraction={validation_fraction} of them; with "
+            f"{len(positive)} samples of positive weight the split failed: "
+            f"{exc}. Set {remedy}, or a smaller validation_fraction."
+        ) from exc
+    return np.concatenate([train, others]), val
 
 
 def _init_prior(rng, shapes, activation, n_location):
@@ -41,8 +133,14 @@ def _init_prior(rng, shapes, activation, n_location):
     return (*hidden, (weights, bias))
 
 
-def _softplus(x):
-    return np.logaddexp(0.0, x)
+def _scale_from_raw(rho):
+    """The members' scales from their raw outputs, in float64 for prediction.
+
+    The NumPy twin of :func:`skdeepens._core.likelihoods.scale_from_raw`, the
+    training's scale head, from the same ``MIN_SCALE`` (tested equal to it):
+    ``softplus(rho) + MIN_SCALE``, with softplus as a stable ``logaddexp``.
+    """
+    return np.logaddexp(0.0, rho) + MIN_SCALE
 
 
 def _init_member(rng, shapes, activation):
@@ -90,3 +188,132 @@ def _predict_members(params, X, activation, prior=None):
         ],
         axis=1,
     )
+
+
+def _append_columns(old, new):
+    """Join two (n_iter, n_members) curves side by side, NaN-padding the shorter."""
+    n_rows = max(old.shape[0], new.shape[0])
+
+    def pad(curve):
+        missing = n_rows - curve.shape[0]
+        return np.pad(curve, ((0, missing), (0, 0)), constant_values=np.nan)
+
+    return np.hstack([pad(old), pad(new)])
+
+
+def _or_nan(curve, like):
+    """``curve``, or a NaN curve of ``like``'s shape when there is none."""
+    return np.full_like(like, np.nan) if curve is None else curve
+
+
+class _FittedMembers(NamedTuple):
+    """What fit, warm start and partial_fit learn about the members.
+
+    Plain NumPy arrays with the members on the leading axis (on the columns of
+    the curves), so the estimator holding them clones, pickles and dumps like
+    any other. A fit builds one from the trainer's result, a warm start
+    :meth:`concatenate` s new members to it, and ``partial_fit``
+    :meth:`continued` s it by an epoch; the estimator's fitted attributes are
+    set from it in one place (``_BaseDeepEnsemble._set_fitted``).
+
+    Attributes
+    ----------
+    params : tuple of (weights, biases)
+        The members' networks, as ``params_``.
+    adam_state : tuple of ndarray
+        The optimiser's state, for warm start and partial_fit to continue.
+    learning_rates : ndarray of shape (n_members,)
+        Each member's current rate (the adaptive schedule reduces it).
+    prior_params : tuple or None
+        The randomized prior networks, as ``prior_params_`` (None: no prior).
+    prior_scale : float
+        The ``prior_scale`` the members were trained with.
+    loss_curve : ndarray of shape (n_iter, n_members)
+        As ``loss_curve_``.
+    validation_curve : ndarray of shape (n_iter, n_members) or None
+        As ``validation_loss_curve_`` (None: no member monitored one).
+    calibration_factors : ndarray of shape (2, n_outputs) or None
+        As ``calibration_factors_`` (None: not recalibrated).
+    n_partial_fits : int
+        The partial_fit calls since the members started (keys their orders).
+    """
+
+    params: tuple
+    adam_state: tuple
+    learning_rates: np.ndarray
+    prior_params: tuple | None
+    prior_scale: float
+    loss_curve: np.ndarray
+    validation_curve: np.ndarray | None
+    calibration_factors: np.ndarray | None
+    n_partial_fits: int
+
+    @classmethod
+    def trained(cls, result, prior, prior_scale):
+        """New members from the trainer's ``result``, with their priors."""
+        return cls(
+            params=result.params,
+            adam_state=result.opt_state,
+            learning_rates=result.learning_rate,
+            prior_params=prior,
+            prior_scale=prior_scale,
+            loss_curve=result.loss_curve,
+            validation_curve=result.validation_curve,
+            calibration_factors=None,
+            n_partial_fits=0,
+        )
+
+    @property
+    def n_members(self):
+        """The number of members."""
+        return self.params[0][0].shape[0]
+
+    def concatenate(self, new):
+        """These members followed by ``new`` (a warm start), not recalibrated.
+
+        The curves go side by side, the shorter padded with NaN; members that
+        monitored no validation loss get a NaN validation curve.
+        """
+        validation = None
+        if self.validation_curve is not None or new.validation_curve is not None:
+            validation = _append_columns(
+                _or_nan(self.validation_curve, self.loss_curve),
+                _or_nan(new.validation_curve, new.loss_curve),
+            )
+        prior = None
+        if new.prior_params is not None:
+            prior = _concatenate(self.prior_params, new.prior_params)
+        return self._replace(
+            params=_concatenate(self.params, new.params),
+            adam_state=tuple(
+                np.concatenate([old, added])
+                for old, added in zip(self.adam_state, new.adam_state)
+            ),
+            learning_rates=np.concatenate([self.learning_rates, new.learning_rates]),
+            prior_params=prior,
+            prior_scale=new.prior_scale,
+            loss_curve=_append_columns(self.loss_curve, new.loss_curve),
+            validation_curve=validation,
+            calibration_factors=None,
+        )
+
+    def continued(self, result):
+        """These members after one more epoch of partial_fit (``result``).
+
+        Fitted for the members before the update, a recalibration describes
+        them no more: it is dropped. No rows are held out, so the validation
+        curve, if any, gains a row of NaN and keeps ``n_iter`` rows.
+        """
+        validation = self.validation_curve
+        if validation is not None:
+            missing = np.full((1, self.n_members), np.nan)
+            validation = np.vstack([validation, missing])
+        return self._replace(
+            params=result.params,
+            adam_state=result.opt_state,
+            learning_rates=result.learning_rate,
+            loss_curve=np.vstack([self.loss_curve, result.loss_curve]),
+            validation_curve=validation,
+            calibration_factors=None,
+            n_partial_fits=self.n_partial_fits + 1,
+        )

@@ -6,14 +6,11 @@ import numpy as np
 from sklearn.base import RegressorMixin, _fit_context
 from sklearn.utils import Bunch
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import (
-    check_is_fitted,
-    validate_data,
-)
+from sklearn.utils.validation import check_is_fitted
 
 from .. import _validation
 from .._calibration import apply_calibration, fit_calibration
-from .._core.likelihoods import MIN_SCALE, SCALE_LOSSES
+from .._core.likelihoods import SCALE_LOSSES
 from .._families import POINT, family_of_loss, get_family
 from .._mixture import (
     MixtureDistribution,
@@ -24,10 +21,7 @@ from .._mixture import (
 from .._validation import weighted_standardisation as _weighted_standardisation
 from ._base import _BaseDeepEnsemble
 from ._docs import _COMMON_ATTRIBUTES_DOC, _COMMON_PARAMETERS_DOC, _splice
-from ._members import (
-    _predict_members,
-    _softplus,
-)
+from ._members import _predict_members, _scale_from_raw
 
 
 class DeepEnsembleRegressor(RegressorMixin, _BaseDeepEnsemble):
@@ -190,33 +184,7 @@ class DeepEnsembleRegressor(RegressorMixin, _BaseDeepEnsemble):
         self : DeepEnsembleRegressor
             The fitted estimator.
         """
-        _validation.check_not_forked_after_jax()
-        warm = self._is_warm_starting()
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            reset=not warm,
-            multi_output=True,
-            y_numeric=True,
-            ensure_min_samples=2,
-            dtype=np.float64,
-        )
-        _validation.check_regression_targets(y)
-        if warm and y.ndim != self._y_ndim:
-            raise ValueError(
-                "warm_start=True needs y of the same shape as the first fit"
-            )
-        sample_weight = _validation.check_sample_weight(sample_weight, X)
-        targets = y.reshape(len(y), -1)
-        _validation.check_magnitude(X, "X")
-        _validation.check_magnitude(targets, "y")
-        signature = _validation.fit_signature(self, targets.shape[1])
-        _validation.check_warm_start(self, signature)
-        self._y_ndim = y.ndim
-        self._fit_members(X, targets, sample_weight)
-        self._fit_signature = signature
-        return self
+        return self._fit(X, y, sample_weight)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None):
@@ -256,34 +224,32 @@ class DeepEnsembleRegressor(RegressorMixin, _BaseDeepEnsemble):
         self : DeepEnsembleRegressor
             The updated estimator.
         """
-        _validation.check_not_forked_after_jax()
-        first = not hasattr(self, "params_")
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            reset=first,
-            multi_output=True,
-            y_numeric=True,
-            ensure_min_samples=2 if first else 1,
-            dtype=np.float64,
-        )
+        return self._fit(X, y, sample_weight, incremental=True)
+
+    _validate_data_kwargs = {"multi_output": True, "y_numeric": True}
+
+    def _validate_targets(self, y, *, continuing, method, classes=None):
+        """The regressor's checks of y (the hook of ``_fit``): 2-D float targets.
+
+        Returns the targets, no labels to stratify by, and the fitted
+        attributes they set.
+        """
         _validation.check_regression_targets(y)
-        if not first and y.ndim != self._y_ndim:
+        if continuing and y.ndim != self._y_ndim:
+            if method == "partial_fit":
+                raise ValueError(
+                    "partial_fit needs y of the shape of the first fit: "
+                    f"{self._y_ndim}-d; got {y.ndim}-d"
+                )
             raise ValueError(
-                f"partial_fit needs y of the shape of the first fit: {self._y_ndim}-d; "
-                f"got {y.ndim}-d"
+                "warm_start=True needs y of the same shape as the first fit"
             )
-        sample_weight = _validation.check_sample_weight(sample_weight, X)
         targets = y.reshape(len(y), -1)
-        _validation.check_magnitude(X, "X")
         _validation.check_magnitude(targets, "y")
-        signature = _validation.fit_signature(self, targets.shape[1])
-        _validation.check_warm_start(self, signature, method="partial_fit")
-        self._y_ndim = y.ndim
-        self._partial_fit_members(X, targets, sample_weight)
-        self._fit_signature = signature
-        return self
+        return targets, None, {"_y_ndim": y.ndim}
+
+    def _signature_outputs(self, targets):
+        return targets.shape[1]
 
     def _target_standardisation(self, targets, sample_weight):
         mean, scale = _weighted_standardisation(targets, sample_weight)
@@ -311,13 +277,17 @@ class DeepEnsembleRegressor(RegressorMixin, _BaseDeepEnsemble):
         n_targets = self._target_mean.shape[0]
         if self._family == POINT:
             return out, None
-        # The scale head as in training, softplus(rho) + 1e-6, in float64.
-        return out[..., :n_targets], _softplus(out[..., n_targets:]) + MIN_SCALE
+        # The scale head as in training, in float64.
+        return out[..., :n_targets], _scale_from_raw(out[..., n_targets:])
 
-    def _fit_calibration(self, X_held_out, T_held_out, w_held_out):
-        out = _predict_members(self.params_, X_held_out, self.activation, self._prior())
+    def _fit_calibration(self, members, X_held_out, T_held_out, w_held_out):
+        """The recalibration factors of ``members`` on the held-out rows."""
+        prior = None
+        if members.prior_params is not None:
+            prior = (members.prior_params, members.prior_scale)
+        out = _predict_members(members.params, X_held_out, self.activation, prior)
         loc, scale = self._loc_scale_from_outputs(out)
-        self.calibration_factors_ = fit_calibration(
+        return fit_calibration(
             loc, scale, self._family, T_held_out.astype(np.float64), w_held_out
         )
 

@@ -6,9 +6,10 @@ that match ``y_true``, weights that do not sum to zero) is checked here.
 """
 
 import numpy as np
-from sklearn.utils.validation import check_array, column_or_1d
+from sklearn.utils.validation import check_array
 
 from .._mixture import MixtureDistribution
+from .._validation import check_sample_weight
 
 
 def check_y_true(y_true):
@@ -34,25 +35,6 @@ def check_param(value, name, shape, *, positive=False, like="y_true"):
     elif not np.all(np.isfinite(value)):
         raise ValueError(f"{name} must be finite; got NaN or infinite values")
     return np.broadcast_to(value, shape)
-
-
-def check_sample_weight(sample_weight, n_samples):
-    """Finite, non-negative weights of shape (n_samples,) with a positive sum."""
-    if sample_weight is None:
-        return None
-    sample_weight = column_or_1d(
-        sample_weight, dtype=np.float64, input_name="sample_weight"
-    )
-    if sample_weight.shape[0] != n_samples:
-        raise ValueError(
-            f"sample_weight has {sample_weight.shape[0]} entries but there are "
-            f"{n_samples} samples"
-        )
-    if not np.all(np.isfinite(sample_weight)) or np.any(sample_weight < 0):
-        raise ValueError("sample_weight must be finite and >= 0")
-    if not np.sum(sample_weight) > 0:
-        raise ValueError("sample_weight must not sum to zero")
-    return sample_weight
 
 
 def average(per_sample, sample_weight):

@@ -7,6 +7,7 @@ import numpy as np
 from sklearn.utils._param_validation import HasMethods, validate_params
 from sklearn.utils.validation import check_array, check_consistent_length
 
+from .._mixture import _check_levels as check_levels
 from ._checks import (
     average,
     check_param,
@@ -101,14 +102,7 @@ def mean_interval_width(lower, upper, *, sample_weight=None):
 def _check_levels(levels):
     if levels is None:
         return np.linspace(0.05, 0.95, 19)
-    levels = np.asarray(levels, dtype=np.float64)
-    if levels.ndim != 1 or levels.size == 0:
-        raise ValueError(f"levels must be a non-empty 1-D array; got {levels!r}")
-    if not np.all((levels > 0) & (levels < 1)):
-        raise ValueError(
-            f"levels must lie strictly between 0 and 1; got {levels.tolist()!r}"
-        )
-    return levels
+    return check_levels(levels, "levels", scalar=False)
 
 
 @validate_params(
