@@ -10,7 +10,7 @@ warm starts that would mix incompatible members, and JAX used after ``os.fork``.
 
 import os
 import sys
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 import sklearn
@@ -216,7 +216,11 @@ def check_sample_weight(sample_weight, n_samples, *, training=False):
     """
     if sample_weight is None:
         return np.ones(n_samples) if training else None
-    if np.ndim(sample_weight) == 0:
+    # A scalar weighs every sample alike. (np.ndim would call array-likes'
+    # __array_function__, which scikit-learn's _NotAnArray refuses.)
+    if isinstance(sample_weight, Real) or (
+        isinstance(sample_weight, np.ndarray) and sample_weight.ndim == 0
+    ):
         sample_weight = np.full(n_samples, sample_weight, dtype=np.float64)
     sample_weight = column_or_1d(
         sample_weight, dtype=np.float64, input_name="sample_weight"
@@ -229,7 +233,9 @@ def check_sample_weight(sample_weight, n_samples, *, training=False):
     if not np.all(np.isfinite(sample_weight)) or np.any(sample_weight < 0):
         raise ValueError("sample_weight must be finite and >= 0")
     if not np.sum(sample_weight) > 0:
-        raise ValueError("sample_weight must not sum to zero")
+        raise ValueError(
+            "sample_weight must not sum to zero (no sample has a positive weight)"
+        )
     if training:
         _check_float32_weights(sample_weight)
     return sample_weight

@@ -423,5 +423,5 @@ def test_early_stopping_with_fewer_than_two_weighted_rows_raises():
     X = np.arange(20.0).reshape(-1, 1)
     weight = np.zeros(20)
     weight[3] = 1.0
-    with pytest.raises(ValueError, match="at least 2 samples with a positive"):
+    with pytest.raises(ValueError, match="samples with a positive sample_weight"):
         DeepEnsembleRegressor(n_estimators=1).fit(X, X[:, 0], sample_weight=weight)

@@ -286,6 +286,24 @@ class _BaseDeepEnsemble(BaseEstimator):
             record = record._replace(calibration_factors=factors)
         return record
 
+    def _held_out_uses(self):
+        """Which purposes the held-out rows serve in this fit."""
+        return {
+            "early_stopping": self.early_stopping,
+            "calibration": self._calibrates(),
+        }
+
+    def _validation_split(self, sample_weight, stratify):
+        """Training and held-out row indices (every held-out row, both halves)."""
+        purposes = [name for name, used in self._held_out_uses().items() if used]
+        return _held_out_split(
+            sample_weight,
+            stratify,
+            seed=self._seed,
+            validation_fraction=self.validation_fraction,
+            purposes=purposes,
+        )
+
     def _held_out_rows(self, arrays, stratify):
         """Training, early-stopping and calibration rows (None where unused).
 
@@ -295,21 +313,11 @@ class _BaseDeepEnsemble(BaseEstimator):
         inherit the optimism of that choice, and shrink the intervals below
         their nominal coverage.
         """
-        uses = {
-            "early_stopping": self.early_stopping,
-            "calibration": self._calibrates(),
-        }
-        purposes = [name for name, used in uses.items() if used]
-        if not purposes:
+        uses = self._held_out_uses()
+        if not any(uses.values()):
             return arrays, None, None
-        train_idx, val_idx = _held_out_split(
-            arrays[2],
-            stratify,
-            seed=self._seed,
-            validation_fraction=self.validation_fraction,
-            purposes=purposes,
-        )
-        if len(purposes) == 2:
+        train_idx, val_idx = self._validation_split(arrays[2], stratify)
+        if all(uses.values()):
             # train_test_split returns the rows in random order.
             stopping_idx, calibration_idx = val_idx[::2], val_idx[1::2]
         else:
