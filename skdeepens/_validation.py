@@ -230,8 +230,10 @@ def check_sample_weight(sample_weight, n_samples, *, training=False):
             f"sample_weight has {sample_weight.shape[0]} entries but there are "
             f"{n_samples} samples"
         )
-    if not np.all(np.isfinite(sample_weight)) or np.any(sample_weight < 0):
-        raise ValueError("sample_weight must be finite and >= 0")
+    if not np.all(np.isfinite(sample_weight)):
+        raise ValueError("sample_weight must be finite and >= 0; got NaN or inf")
+    if np.any(sample_weight < 0):
+        raise ValueError("sample_weight must be finite and >= 0; got negative values")
     if not np.sum(sample_weight) > 0:
         raise ValueError(
             "sample_weight must not sum to zero (no sample has a positive weight)"
