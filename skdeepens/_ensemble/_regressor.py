@@ -69,7 +69,10 @@ class DeepEnsembleRegressor(RegressorMixin, _BaseDeepEnsemble):
         few rows); the result is still the exact mixture of the members, and
         ``predict(X, return_std=True)``, ``predict_uncertainty`` and
         ``predict_dist`` all describe it. The mean is unchanged. ``None``
-        turns it off. Point losses have no distribution to calibrate.
+        turns it off. Point losses have no distribution to calibrate. With
+        both early stopping and calibration on, each has at least one
+        held-out row of its own, so a fit needs at least 3 rows of positive
+        weight.
     adversarial_epsilon""",
         )
         + """
