@@ -1,9 +1,18 @@
 import jax
 import pytest
 
+from skdeepens._core import training
+
 # Catch (n,) versus (n, 1) mistakes in the JAX core: implicit rank promotion
 # raises instead of silently broadcasting.
 jax.config.update("jax_numpy_rank_promotion", "raise")
+
+# The suite fits a few hundred configurations; the library's bound on cached
+# trainer programs (for long-running user processes) would clear JAX's caches
+# every ~16 of them and recompile the shared quick configurations again and
+# again. The suite keeps them all (a few MB and ~80 memory mappings each; see
+# training.MAX_COMPILED_PROGRAMS); tests/test_core.py checks the bound itself.
+training.MAX_COMPILED_PROGRAMS = 1024
 
 
 @pytest.fixture

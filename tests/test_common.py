@@ -1,9 +1,8 @@
 """scikit-learn's estimator checks on small, fast instances of both estimators.
 
 No check is expected to fail. The full checks run on one instance of each
-estimator; the variants (other losses, adversarial training, early stopping) run
-the checks that their change can break by default and the others with the slow
-tests. One check runs with its own parameters, as
+estimator; the variants (other losses, adversarial training, early stopping,
+priors) run them with the slow tests. One check runs with its own parameters, as
 scikit-learn itself does for MLPRegressor and MLPClassifier
 (sklearn/utils/_test_common/instance_generator.py, PER_ESTIMATOR_CHECK_PARAMS):
 
@@ -45,8 +44,8 @@ ESTIMATORS = [
 ]
 
 # The variants change the training loss, the training step (FGSM) or the data
-# a member sees (the early-stopping split): by default they run the training
-# checks; every other check runs on them with the slow tests.
+# a member sees (the early-stopping split); their checks run with the slow
+# tests.
 VARIANTS = [
     *(
         DeepEnsembleRegressor(loss=loss, **_SMALL)
@@ -62,22 +61,6 @@ VARIANTS = [
 ]
 
 VARIANT_CHECKS = {"check_classifiers_train", "check_regressors_train"}
-
-# Each variant compiles programs of its own: by default one variant per change
-# (the point losses by squared_error, FGSM and the prior by the regressor); these
-# run the training checks with the slow tests.
-SLOW_VARIANTS = [
-    v
-    for v in VARIANTS
-    # absolute_error: the point-loss path of squared_error; the classifier's FGSM
-    # and prior: the regressor's are checked by default.
-    if v.get_params()["loss"] == "absolute_error"
-    or (
-        isinstance(v, DeepEnsembleClassifier)
-        and (v.adversarial_epsilon is not None or v.prior_scale)
-    )
-]
-DEFAULT_VARIANTS = [v for v in VARIANTS if not any(v is s for s in SLOW_VARIANTS)]
 
 PER_CHECK_PARAMS = {
     "check_sample_weight_equivalence_on_dense_data": dict(
@@ -117,14 +100,13 @@ def test_sklearn_compatible_estimator(estimator, check):
     _run(estimator, check)
 
 
-@_checks(DEFAULT_VARIANTS, keep=VARIANT_CHECKS.__contains__)
-def test_sklearn_compatible_variant(estimator, check):
-    _run(estimator, check)
-
-
+# Each variant compiles programs of its own, and what it changes is tested by
+# default elsewhere (the losses in test_ensemble.py and test_classifier.py,
+# FGSM and early stopping in test_ensemble.py, the prior in test_priors.py):
+# the variants' checks run with the slow tests.
 @pytest.mark.slow
-@_checks(SLOW_VARIANTS, keep=VARIANT_CHECKS.__contains__)
-def test_sklearn_compatible_variant_slow(estimator, check):
+@_checks(VARIANTS, keep=VARIANT_CHECKS.__contains__)
+def test_sklearn_compatible_variant(estimator, check):
     _run(estimator, check)
 
 

@@ -222,6 +222,9 @@ def test_one_full_batch_epoch_is_one_adam_step():
     assert result.loss_curve.shape == (1, 1)
 
 
+# Member independence is tested through the estimators by default
+# (test_estimators.py, test_partial_fit.py); this trainer-level twin is slow.
+@pytest.mark.slow
 def test_members_train_independently_of_each_other():
     params, x, y, w, _ = _tiny_problem(n_members=3, batch=40)
     rng = np.random.default_rng(0)
@@ -247,6 +250,9 @@ def test_members_train_independently_of_each_other():
     assert full.loss_curve[-1].max() < full.loss_curve[0].min()
 
 
+# test_ensemble.py tests zero weights against dropped rows through the
+# estimator by default; this trainer-level twin compiles its own layout.
+@pytest.mark.slow
 def test_zero_weight_rows_change_nothing():
     params, x, y, w, hyper = _tiny_problem()
     ref = _fit(params, x, y, w, max_epochs=5)
@@ -268,6 +274,9 @@ def test_batches_cover_each_epoch_in_order_with_a_short_last_batch():
     np.testing.assert_allclose(result.loss_curve[0, 0], np.mean(per_sample), rtol=1e-4)
 
 
+# The stopping rule is tested on arrays in test_stopping.py and the kept
+# snapshot end to end in test_ensemble.py; this trainer-level run is slow.
+@pytest.mark.slow
 def test_early_stopping_keeps_the_best_snapshot_and_stops_after_patience():
     params, x, y, w, _ = _tiny_problem(n_members=2, batch=16)
     rng = np.random.RandomState(1)
@@ -354,6 +363,9 @@ def test_dataset_loss_visits_real_rows_only_in_chunks():
     np.testing.assert_allclose(loss[1], expected, rtol=1e-4)
 
 
+# Clearing JAX's caches makes every later test compile its programs again:
+# the real release runs with the slow tests, the rule by default.
+@pytest.mark.slow
 def test_compiled_programs_are_released_past_the_limit(monkeypatch):
     params, x, y, w, hyper = _tiny_problem()
     _fit(params, x, y, w, max_epochs=1)
@@ -362,6 +374,17 @@ def test_compiled_programs_are_released_past_the_limit(monkeypatch):
     # The next fit clears JAX's caches first, then compiles its own program.
     _fit(params, x, y, w, max_epochs=1)
     assert training.trainer_cache_size() == 1
+
+
+@pytest.mark.parametrize("limit, released", [(0, True), (10**6, False)])
+def test_caches_are_released_only_past_the_limit(monkeypatch, limit, released):
+    params, x, y, w, hyper = _tiny_problem()
+    _fit(params, x, y, w, max_epochs=1)
+    calls = []
+    monkeypatch.setattr(training.jax, "clear_caches", lambda: calls.append(1))
+    monkeypatch.setattr(training, "MAX_COMPILED_PROGRAMS", limit)
+    _fit(params, x, y, w, max_epochs=1)
+    assert calls == ([1] if released else [])
 
 
 def test_continuing_from_the_returned_adam_state_equals_one_longer_fit():

@@ -15,7 +15,16 @@ from skdeepens.datasets import make_cubic
 FAST = {**QUICK_SIZE, "n_estimators": 2, "max_iter": 40}
 
 
-@pytest.mark.parametrize("n_samples", [20, 40, 72])
+# The three sizes fit the defaults (thousands of epochs each): 40, the README's
+# size, by default; the ends of the range with the slow tests.
+@pytest.mark.parametrize(
+    "n_samples",
+    [
+        pytest.param(20, marks=pytest.mark.slow),
+        40,
+        pytest.param(72, marks=pytest.mark.slow),
+    ],
+)
 def test_small_data_stops_without_a_convergence_warning(n_samples):
     # The README's example has 40 rows; with 72 or fewer the patience counted in
     # gradient steps alone would exceed max_iter.
@@ -43,6 +52,9 @@ def test_auto_patience_lets_a_stalled_member_stop_within_half_of_max_iter(
     assert reg._patience(steps_per_epoch) == patience
 
 
+# The trainer's schedule is tested on arrays by default (test_stopping.py,
+# test_core.py); this end-to-end run of two 2000-epoch fits is slow.
+@pytest.mark.slow
 def test_adaptive_schedule_refines_after_the_constant_phase_and_still_stops():
     X, y = make_cubic(n_samples=200, random_state=0)
     settings = dict(FAST, max_iter=2000, n_iter_no_change=20, calibration=None)

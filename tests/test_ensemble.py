@@ -78,7 +78,9 @@ def test_predict_uncertainty_matches_the_members_mixture(cubic, loss, family):
     np.testing.assert_allclose(reg.predict(X_test), u.mean)
 
 
-@pytest.mark.parametrize("loss", ["squared_error", "absolute_error"])
+@pytest.mark.parametrize(
+    "loss", ["squared_error", pytest.param("absolute_error", marks=pytest.mark.slow)]
+)
 def test_point_losses_have_no_aleatoric_uncertainty(cubic, loss):
     X, y = cubic
     reg = DeepEnsembleRegressor(loss=loss, **QUICK).fit(X, y)
@@ -107,7 +109,9 @@ def test_the_ensemble_fits_the_cubic(cubic, cubic_ensemble):
     assert 1.0 < np.median(aleatoric) < 6.0
 
 
-@pytest.mark.parametrize("adversarial_epsilon", [None, 0.05])
+@pytest.mark.parametrize(
+    "adversarial_epsilon", [None, pytest.param(0.05, marks=pytest.mark.slow)]
+)
 def test_zero_weights_equal_dropping_the_rows_in_full_batch(adversarial_epsilon):
     rng = np.random.RandomState(0)
     X = rng.uniform(-2, 2, size=(60, 3))

@@ -366,7 +366,10 @@ def test_the_published_files_have_recorded_checksums():
 # -------------------------------------------- item 4: a fit that has blown up
 
 
-@pytest.mark.parametrize("loss, rate", [("gaussian_nll", 10.0), ("laplace_nll", 1e3)])
+@pytest.mark.parametrize(
+    "loss, rate",
+    [("gaussian_nll", 10.0), pytest.param("laplace_nll", 1e3, marks=pytest.mark.slow)],
+)
 def test_a_blown_up_fit_raises_naming_the_learning_rate(loss, rate):
     # The repro: finite garbage (R^2 of -1e14) with no word on main.
     from sklearn.datasets import load_diabetes
