@@ -117,7 +117,7 @@ def anchored_prototype():
     def predict_anchored(params, x, activation, prior=None):
         return predict(add(params, prior[0]), x, activation)
 
-    jitted = (training._run_epochs_jit, training._initial_loss_jit)
+    jitted = training._run_epochs_jit
     _ensemble._init_member = zeros
     _ensemble._init_prior = anchor
     training.forward_with_prior = forward
@@ -126,9 +126,6 @@ def anchored_prototype():
     # whose caches hold the anchored programs only.
     training._run_epochs_jit = jax.jit(
         training._run_epochs, static_argnames=("config",), donate_argnums=0
-    )
-    training._initial_loss_jit = jax.jit(
-        training._initial_loss, static_argnames=("config",)
     )
     try:
         yield
@@ -139,7 +136,7 @@ def anchored_prototype():
             training.forward_with_prior,
             network.predict_ensemble,
         ) = originals
-        training._run_epochs_jit, training._initial_loss_jit = jitted
+        training._run_epochs_jit = jitted
 
 
 def fit(kind, variant, X, y, seed):

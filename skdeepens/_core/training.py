@@ -382,15 +382,25 @@ def _record_curves(curves, e, stop, epoch_loss, monitored):
 
 
 def _run_epochs(
-    state, data, orders, n_epochs, hyper, layout, config, prior_params=None
+    state, data, orders, n_epochs, first_call, hyper, layout, config, prior_params=None
 ):
     """Run up to ``n_epochs`` epochs of every active member (the compiled program).
 
     ``orders`` has shape (epochs_per_call, n_members, padded_rows + width):
     each epoch's data order of each member (see :func:`_train_epoch`).
     ``layout`` holds the counts of :class:`.layout.Layout` as traced integers;
-    the sizes come from the arrays' shapes.
+    the sizes come from the arrays' shapes. On the ``first_call`` (traced) the
+    program also returns the monitored loss of the untrained members, the
+    reference of the blow-up check; on later calls that entry is NaN. One
+    program does both, so a configuration compiles once.
     """
+    n_members = state.stop.active.shape[0]
+    initial_loss = jax.lax.cond(
+        first_call,
+        lambda params: _initial_loss(params, data, hyper, layout, config, prior_params),
+        lambda params: jnp.full(n_members, jnp.nan, data.x.dtype),
+        state.params,
+    )
 
     def epoch(carry):
         e, state, curves = carry
@@ -423,12 +433,11 @@ def _run_epochs(
         e, state, _ = carry
         return (e < n_epochs) & jnp.any(state.stop.active)
 
-    n_members = state.stop.active.shape[0]
     nan_curve = jnp.full((orders.shape[0], n_members), jnp.nan, data.x.dtype)
     n_run, state, curves = jax.lax.while_loop(
         keep_going, epoch, (jnp.int32(0), state, (nan_curve,) * 3)
     )
-    return state, n_run, curves
+    return state, n_run, curves, initial_loss
 
 
 def _initial_loss(params, data, hyper, layout, config, prior_params=None):
@@ -444,14 +453,10 @@ def _initial_loss(params, data, hyper, layout, config, prior_params=None):
 
 
 _run_epochs_jit = jax.jit(_run_epochs, static_argnames=("config",), donate_argnums=0)
-_initial_loss_jit = jax.jit(_initial_loss, static_argnames=("config",))
 
 
 def _release_programs_if_many():
-    if (
-        _run_epochs_jit._cache_size() + _initial_loss_jit._cache_size()
-        > MAX_COMPILED_PROGRAMS
-    ):
+    if _run_epochs_jit._cache_size() > MAX_COMPILED_PROGRAMS:
         jax.clear_caches()
 
 
@@ -515,11 +520,13 @@ def _place_inputs(
 def _run_calls(placed, layout, config, draw_orders, max_epochs, on_epochs):
     """Call the compiled program until ``max_epochs`` or every member stopped.
 
-    Returns the final state and the curves ``(loss, validation, learning
-    rate)`` of the real members, each of shape (n_epochs_run, n_members).
+    Returns the final state, the curves ``(loss, validation, learning
+    rate)`` of the real members, each of shape (n_epochs_run, n_members), and
+    the monitored loss of the untrained members (from the first call).
     """
     state, n_members = placed.state, placed.n_members
     curves = ([], [], [])
+    initial_loss = None
     done, per_call = 0, layout.epochs_per_call
     while done < max_epochs:
         orders = np.zeros(
@@ -527,17 +534,20 @@ def _run_calls(placed, layout, config, draw_orders, max_epochs, on_epochs):
         )
         orders[:, :n_members, : layout.n_rows] = draw_orders(per_call)
         n_run = min(per_call, max_epochs - done)
-        state, ran, call_curves = _run_epochs_jit(
+        state, ran, call_curves, call_initial = _run_epochs_jit(
             state,
             placed.data,
             place(orders, placed.mesh, 1),
             np.int32(n_run),
+            np.bool_(done == 0),
             placed.hyper,
             placed.counts,
             config,
             placed.prior_params,
         )
         ran = int(ran)
+        if initial_loss is None:
+            initial_loss = call_initial
         for store, curve in zip(curves, call_curves):
             store.append(np.asarray(curve)[:ran, :n_members])
         if on_epochs is not None:
@@ -545,7 +555,7 @@ def _run_calls(placed, layout, config, draw_orders, max_epochs, on_epochs):
         done += ran
         if ran < n_run or not np.any(np.asarray(state.stop.active)):
             break
-    return state, tuple(np.concatenate(c) for c in curves)
+    return state, tuple(np.concatenate(c) for c in curves), initial_loss
 
 
 def _fit_result(state, curves, initial_loss, n_members, has_validation):
@@ -641,15 +651,7 @@ def fit_ensemble(
     # float32 matmuls at full precision: on GPUs the default may be TF32, which
     # costs a near-noiseless data set several nats of NLL.
     with jax.default_matmul_precision("highest"):
-        initial_loss = _initial_loss_jit(
-            placed.state.params,
-            placed.data,
-            placed.hyper,
-            placed.counts,
-            config,
-            placed.prior_params,
-        )
-        state, curves = _run_calls(
+        state, curves, initial_loss = _run_calls(
             placed, layout, config, draw_orders, max_epochs, on_epochs
         )
     return _fit_result(state, curves, initial_loss, n_members, config.has_validation)
