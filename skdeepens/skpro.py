@@ -115,7 +115,8 @@ class DeepEnsembleProbaRegressor(BaseProbaRegressor):
 
     def _predict_var(self, X):
         return self._frame(
-            predict_uncertainty(self._fitted_estimator(), self._inner(X)).total, X
+            predict_uncertainty(self._fitted_estimator(), self._inner(X)).total_var,
+            X,
         )
 
     def _predict_proba(self, X):
