@@ -41,17 +41,11 @@ any search, and on estimators nested in each other.
 import numpy as np
 from sklearn.compose import TransformedTargetRegressor
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import (
-    FunctionTransformer,
-    MaxAbsScaler,
-    MinMaxScaler,
-    RobustScaler,
-    StandardScaler,
-)
 from sklearn.utils import Bunch
 from sklearn.utils.validation import check_is_fitted
 
 from ._mixture import MixtureDistribution, predictive_interval, predictive_quantiles
+from ._transformed import TransformedDistribution, is_affine
 
 __all__ = [
     "predict_dist",
@@ -60,29 +54,12 @@ __all__ = [
     "predict_uncertainty",
 ]
 
-# Transformers whose inverse_transform is y = a z + b, column by column.
-_AFFINE_TRANSFORMERS = (StandardScaler, MinMaxScaler, MaxAbsScaler, RobustScaler)
-
-
-def _is_affine(transformer):
-    if isinstance(transformer, Pipeline):
-        return all(
-            step is None or step == "passthrough" or _is_affine(step)
-            for _, step in transformer.steps
-        )
-    if isinstance(transformer, FunctionTransformer):
-        # TransformedTargetRegressor's own transformer when neither
-        # transformer nor func is given: the identity.
-        return transformer.func is None and transformer.inverse_func is None
-    return isinstance(transformer, _AFFINE_TRANSFORMERS)
-
 
 def _resolve(estimator, X, method, caller):
     """The estimator that has ``method``, ``X`` as it sees it, and target maps.
 
-    Returns ``(final, X, transformers)``: ``transformers`` are the fitted
-    target transformers of the TransformedTargetRegressors passed on the way,
-    outermost first.
+    Returns ``(final, X, targets)``: ``targets`` are the fitted
+    TransformedTargetRegressors passed on the way, outermost first.
     """
     path = []
     transformers = []
@@ -97,18 +74,7 @@ def _resolve(estimator, X, method, caller):
             estimator = estimator[-1]
         elif isinstance(estimator, TransformedTargetRegressor):
             check_is_fitted(estimator)
-            if not _is_affine(estimator.transformer_):
-                raise TypeError(
-                    f"{caller} cannot map a predictive mixture through "
-                    f"{' -> '.join(path)}'s target transformer "
-                    f"{estimator.transformer_!r}: only an affine transform "
-                    "(StandardScaler, MinMaxScaler, MaxAbsScaler, RobustScaler "
-                    "or none) keeps the members Gaussian (Laplace). Quantiles "
-                    "map through an increasing inverse transform: "
-                    "transformer_.inverse_transform(predict_quantiles("
-                    "regressor_, X))."
-                )
-            transformers.append(estimator.transformer_)
+            transformers.append(estimator)
             estimator = estimator.regressor_
         elif hasattr(estimator, "best_estimator_"):
             estimator = estimator.best_estimator_
@@ -138,20 +104,38 @@ def _n_outputs(shape):
     return shape[1] if len(shape) == 2 else 1
 
 
-def _map_dist(dist, transformers):
-    for transformer in reversed(transformers):  # innermost first
-        if not isinstance(dist, MixtureDistribution):
+def _map_dist(dist, targets):
+    """``dist`` mapped back through the target transforms, innermost first.
+
+    An affine transform maps each member (exact, still a mixture); any other
+    monotone one wraps the mixture in a TransformedDistribution (or extends
+    the chain of one).
+    """
+    for ttr in reversed(targets):
+        transformer = ttr.transformer_
+        if isinstance(dist, MixtureDistribution) and is_affine(transformer):
+            a, b = _affine_coefficients(transformer, _n_outputs(dist.shape))
+            if len(dist.shape) == 1:
+                a, b = a[0], b[0]
+            members = dist.members
+            dist = MixtureDistribution(
+                a * members.loc + b, np.abs(a) * members.scale, dist.family
+            )
+        elif isinstance(dist, MixtureDistribution):
+            dist = TransformedDistribution(
+                dist, [transformer], check_inverse=ttr.check_inverse
+            )
+        elif isinstance(dist, TransformedDistribution):
+            dist = TransformedDistribution(
+                dist.base,
+                [*dist.transformers, transformer],
+                check_inverse=dist.check_inverse and ttr.check_inverse,
+            )
+        else:
             raise TypeError(
                 "mapping a distribution through a target transformer needs a "
                 f"MixtureDistribution; got {type(dist).__name__}"
             )
-        a, b = _affine_coefficients(transformer, _n_outputs(dist.shape))
-        if len(dist.shape) == 1:
-            a, b = a[0], b[0]
-        members = dist.members
-        dist = MixtureDistribution(
-            a * members.loc + b, np.abs(a) * members.scale, dist.family
-        )
     return dist
 
 
@@ -201,10 +185,18 @@ def predict_dist(estimator, X):
 def predict_uncertainty(estimator, X):
     """``predict_uncertainty`` of a fitted estimator or composite.
 
-    Works for both estimators: the regressor's Bunch (``mean`` and the
-    variances ``total``, ``aleatoric``, ``epistemic``) is mapped through an
-    affine target transform (the mean by ``a mean + b``, the variances by
-    ``a**2``); the classifier's Bunch of entropies is returned as it is.
+    Works for both estimators. The regressor's Bunch (``mean``, the variances
+    ``total_var``, ``aleatoric_var``, ``epistemic_var`` and the standard
+    deviations ``total_std``, ``aleatoric_std``, ``epistemic_std``) is mapped
+    through an affine target transform ``y = a z + b``: the mean by
+    ``a mean + b``, the variances by ``a**2``, the standard deviations by
+    ``|a|``. The classifier's Bunch of entropies is returned as it is.
+
+    Through a non-affine target transform (``func=np.log``, a
+    QuantileTransformer) the split is refused: the members' means and
+    variances in the original units have no closed form, and
+    ``g(mean)`` is not the mean. :func:`predict_dist` gives that
+    distribution's quantiles, CDF and draws.
 
     Parameters
     ----------
@@ -220,20 +212,38 @@ def predict_uncertainty(estimator, X):
     uncertainty : Bunch
         As the final estimator's ``predict_uncertainty``, in the original
         target units.
+
+    Raises
+    ------
+    TypeError
+        When ``estimator`` does not end in an estimator with
+        ``predict_uncertainty``, or passes through a target transform that is
+        not affine.
     """
-    final, X, transformers = _resolve(
+    final, X, targets = _resolve(
         estimator, X, "predict_uncertainty", "predict_uncertainty"
     )
+    for ttr in targets:
+        if not is_affine(ttr.transformer_):
+            raise TypeError(
+                "predict_uncertainty cannot map the variance split through the "
+                f"target transformer {ttr.transformer_!r}: only an affine "
+                "transform (StandardScaler, MinMaxScaler, MaxAbsScaler, "
+                "RobustScaler or none) maps means and variances to means and "
+                "variances. predict_dist, predict_interval and "
+                "predict_quantiles map any monotone transform exactly"
+            )
     result = final.predict_uncertainty(X)
-    for transformer in reversed(transformers):
+    for ttr in reversed(targets):
         shape = np.shape(result.mean)
-        a, b = _affine_coefficients(transformer, _n_outputs(shape))
+        a, b = _affine_coefficients(ttr.transformer_, _n_outputs(shape))
         if len(shape) == 1:
             a, b = a[0], b[0]
-        result = Bunch(
-            mean=a * result.mean + b,
-            **{key: a * a * result[key] for key in ("total", "aleatoric", "epistemic")},
-        )
+        mapped = {"mean": a * result.mean + b}
+        for part in ("total", "aleatoric", "epistemic"):
+            mapped[f"{part}_var"] = a * a * result[f"{part}_var"]
+            mapped[f"{part}_std"] = np.abs(a) * result[f"{part}_std"]
+        result = Bunch(**mapped)
     return result
 
 
