@@ -86,6 +86,11 @@ def _quiet(method, values):
         return np.asarray(method(values), dtype=np.float64)
 
 
+def one_line(transformer):
+    """The transformer's repr on one line, for error messages."""
+    return " ".join(repr(transformer).split())
+
+
 def _steps(transformer):
     """The fitted steps of a (possibly nested) Pipeline, in transform order."""
     if isinstance(transformer, Pipeline):
@@ -106,7 +111,7 @@ def _log_derivative(step, y):
     """
     if isinstance(step, QuantileTransformer):
         raise ValueError(
-            f"logpdf is not available through {step!r}: its transform is "
+            f"logpdf is not available through {one_line(step)}: its transform is "
             "piecewise linear between its n_quantiles knots, not differentiable "
             "at the knots and constant outside the fitted range, where the "
             "mapped distribution has point masses and no density. cdf, ppf, "
@@ -156,7 +161,7 @@ def _log_derivative(step, y):
         )
         return np.broadcast_to(np.log(np.abs(slope)), y.shape)
     raise ValueError(
-        f"logpdf needs the derivative of {step!r}'s transform, which is not "
+        f"logpdf needs the derivative of {one_line(step)}'s transform, which is not "
         "known for this transformer; known: FunctionTransformer, "
         "PowerTransformer, StandardScaler, MinMaxScaler, MaxAbsScaler, "
         "RobustScaler and Pipelines of these"
@@ -234,11 +239,7 @@ class TransformedDistribution:
         self.base = base
         self.transformers = list(transformers)
         self.check_inverse = check_inverse
-        self._name = (
-            " then ".join(repr(t) for t in self.transformers)
-            if len(self.transformers) != 1
-            else repr(self.transformers[0])
-        )
+        self._name = " then ".join(one_line(t) for t in self.transformers)
         self._check_map()
 
     @property

@@ -17,21 +17,33 @@ a distribution:
   :class:`~sklearn.model_selection.HalvingGridSearchCV`, or anything with a
   ``best_estimator_``) resolves its refitted best estimator;
 - a :class:`~sklearn.compose.TransformedTargetRegressor` resolves its
-  ``regressor_`` and maps the prediction back to the original target units,
-  which is exact only when the target transform is affine, ``y = a z + b``:
-  each member's location becomes ``a loc + b`` and its scale ``|a| scale``,
-  still a Gaussian (Laplace) mixture. Affine transformers are
-  :class:`~sklearn.preprocessing.StandardScaler`,
-  :class:`~sklearn.preprocessing.MinMaxScaler`,
-  :class:`~sklearn.preprocessing.MaxAbsScaler`,
-  :class:`~sklearn.preprocessing.RobustScaler`, the identity (no
-  ``transformer`` nor ``func``) and Pipelines of these. A non-linear transform
-  (``func=np.log``, a ``QuantileTransformer``) turns each member into a
-  non-Gaussian distribution: no mixture of the family exists to return, and
-  these functions raise a TypeError. Its quantiles still map exactly through
-  an increasing inverse transform:
-  ``ttr.transformer_.inverse_transform(predict_quantiles(ttr.regressor_, X))``
-  for one output.
+  ``regressor_`` and maps the prediction back to the original target units
+  through the fitted transformer's ``inverse_transform`` ``g``:
+
+  - an affine transform, ``y = a z + b``, maps each member: its location
+    becomes ``a loc + b`` and its scale ``|a| scale``, still a Gaussian
+    (Laplace) mixture, returned as a :class:`~skdeepens.MixtureDistribution`.
+    Affine transformers are :class:`~sklearn.preprocessing.StandardScaler`,
+    :class:`~sklearn.preprocessing.MinMaxScaler`,
+    :class:`~sklearn.preprocessing.MaxAbsScaler`,
+    :class:`~sklearn.preprocessing.RobustScaler`, the identity (no
+    ``transformer`` nor ``func``) and Pipelines of these;
+  - any other monotone transform (``func=np.log, inverse_func=np.exp``,
+    ``np.log1p``/``np.expm1``, a
+    :class:`~sklearn.preprocessing.QuantileTransformer`, a
+    :class:`~sklearn.preprocessing.PowerTransformer` with Yeo-Johnson or
+    Box-Cox, Pipelines of these) turns each member into a non-Gaussian
+    distribution. The quantiles still map exactly, ``Q_Y(q) = g(Q_Z(q))``
+    (``g(Q_Z(1 - q))`` for a decreasing ``g``), and so do the intervals, the
+    CDF (through the forward transform) and the draws: :func:`predict_dist`
+    returns a distribution with ``ppf``, ``interval``, ``cdf``, ``sample``
+    and ``logpdf`` (with the Jacobian of the forward transform, where it is
+    differentiable: not through a QuantileTransformer, which raises). Its
+    mean and variance have no closed form and raise, and so does
+    :func:`predict_uncertainty`'s variance split. The map is checked on
+    a grid over the range of the predicted mixture: a transform that is not
+    monotone there (``inverse_func=np.sin``; ``func=np.square`` on a signed
+    target) raises a ValueError naming the transformer.
 
 The functions keep scikit-learn's convention that meta-estimators are not
 subclassed: they work on a plain ``Pipeline``, on the ``best_estimator_`` of
@@ -45,7 +57,7 @@ from sklearn.utils import Bunch
 from sklearn.utils.validation import check_is_fitted
 
 from ._mixture import MixtureDistribution, predictive_interval, predictive_quantiles
-from ._transformed import TransformedDistribution, is_affine
+from ._transformed import TransformedDistribution, is_affine, one_line
 
 __all__ = [
     "predict_dist",
@@ -145,7 +157,7 @@ def _predict_dist(estimator, X, caller):
 
 
 def predict_dist(estimator, X):
-    """The exact predictive mixture of a fitted estimator or composite.
+    """The predictive distribution of a fitted estimator or composite.
 
     Parameters
     ----------
@@ -158,26 +170,37 @@ def predict_dist(estimator, X):
 
     Returns
     -------
-    dist : MixtureDistribution
-        In the units of the target ``estimator`` was fitted on.
+    dist : MixtureDistribution or TransformedDistribution
+        In the units of the target ``estimator`` was fitted on: the exact
+        mixture, or, through a monotone target transform that is not affine,
+        the mixture mapped by its inverse (with ``ppf``, ``interval``,
+        ``cdf``, ``sample``, ``logpdf``, ``base`` (the mixture of the
+        transformed target) and ``increasing``; no ``mean``, ``var`` nor
+        ``members``).
 
     Raises
     ------
     TypeError
-        When ``estimator`` does not end in an estimator with ``predict_dist``,
-        or passes through a non-affine target transform.
+        When ``estimator`` does not end in an estimator with ``predict_dist``.
+    ValueError
+        When a target transform's inverse is not monotone (or not undone by
+        its forward transform) over the range the mixture predicts.
 
     Examples
     --------
-    >>> from sklearn.pipeline import make_pipeline
-    >>> from sklearn.preprocessing import StandardScaler
+    >>> import numpy as np
+    >>> from sklearn.compose import TransformedTargetRegressor
     >>> from skdeepens import DeepEnsembleRegressor
     >>> from skdeepens.compose import predict_dist
     >>> from skdeepens.datasets import make_cubic
     >>> X, y = make_cubic(n_samples=40, random_state=0)
-    >>> pipe = make_pipeline(StandardScaler(), DeepEnsembleRegressor(max_iter=20))
-    >>> pipe = pipe.fit(X, y)  # doctest: +SKIP
-    >>> lower, upper = predict_dist(pipe, X).interval(0.9)  # doctest: +SKIP
+    >>> ttr = TransformedTargetRegressor(
+    ...     DeepEnsembleRegressor(max_iter=20), func=np.log, inverse_func=np.exp
+    ... )
+    >>> ttr = ttr.fit(X, np.exp(y / 20))  # doctest: +SKIP
+    >>> dist = predict_dist(ttr, X)  # doctest: +SKIP
+    >>> lower, upper = dist.interval(0.9)  # doctest: +SKIP
+    >>> dist.cdf(upper)  # doctest: +SKIP
     """
     return _predict_dist(estimator, X, "predict_dist")
 
@@ -227,7 +250,7 @@ def predict_uncertainty(estimator, X):
         if not is_affine(ttr.transformer_):
             raise TypeError(
                 "predict_uncertainty cannot map the variance split through the "
-                f"target transformer {ttr.transformer_!r}: only an affine "
+                f"target transformer {one_line(ttr.transformer_)}: only an affine "
                 "transform (StandardScaler, MinMaxScaler, MaxAbsScaler, "
                 "RobustScaler or none) maps means and variances to means and "
                 "variances. predict_dist, predict_interval and "
