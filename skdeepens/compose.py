@@ -262,11 +262,12 @@ def predict_uncertainty(estimator, X):
         a, b = _affine_coefficients(ttr.transformer_, _n_outputs(shape))
         if len(shape) == 1:
             a, b = a[0], b[0]
-        mapped = {"mean": a * result.mean + b}
-        for part in ("total", "aleatoric", "epistemic"):
-            mapped[f"{part}_var"] = a * a * result[f"{part}_var"]
-            mapped[f"{part}_std"] = np.abs(a) * result[f"{part}_std"]
-        result = Bunch(**mapped)
+        parts = ("total", "aleatoric", "epistemic")
+        result = Bunch(
+            mean=a * result.mean + b,
+            **{f"{part}_var": a * a * result[f"{part}_var"] for part in parts},
+            **{f"{part}_std": np.abs(a) * result[f"{part}_std"] for part in parts},
+        )
     return result
 
 
