@@ -269,7 +269,7 @@ class TransformedDistribution:
             out = _quiet(transformer.inverse_transform, z)
             if out.shape != z.shape:
                 raise ValueError(
-                    f"the target transformer {transformer!r} maps an array of "
+                    f"the target transformer {one_line(transformer)} maps an array of "
                     f"shape {z.shape} back to shape {out.shape}; expected a map "
                     "that keeps the shape"
                 )
@@ -398,9 +398,12 @@ class TransformedDistribution:
             if up == down:
                 where = "constant" if up else "not monotone"
                 if not up:
+                    # Where the direction of the first real step first changes.
                     steps = np.diff(v)
-                    turn = np.flatnonzero(np.sign(steps) != np.sign(steps[0]))
-                    where += f" (it turns near z = {grid[defined[turn[0]], j]:.6g})"
+                    moves = np.flatnonzero(np.abs(steps) > tol)
+                    signs = np.sign(steps[moves])
+                    turn = moves[np.flatnonzero(signs != signs[0])[0]]
+                    where += f" (it turns near z = {grid[defined[turn], j]:.6g})"
                 self._fail(
                     f"its inverse_transform is {where} on the range "
                     f"[{low[j]:.6g}, {high[j]:.6g}] of the transformed target "
@@ -419,7 +422,6 @@ class TransformedDistribution:
         self.increasing = increasing
         self._z_bound = z_bound
         self._z_limit = z_limit
-        self._z_fill = fill
         image = self._inverse(grid)
         self._y_range = np.array([image.min(axis=0), image.max(axis=0)])
         self._y_safe = self._raw_inverse(fill[None])[0]
