@@ -254,7 +254,7 @@ class TransformedDistribution:
     def __repr__(self):
         return (
             f"{type(self).__name__}(base={self.base!r}, "
-            f"transformers=[{', '.join(repr(t) for t in self.transformers)}])"
+            f"transformers=[{', '.join(one_line(t) for t in self.transformers)}])"
         )
 
     # -- the maps --------------------------------------------------------------

@@ -23,7 +23,7 @@ from skdeepens.compose import (
     predict_quantiles,
     predict_uncertainty,
 )
-from skdeepens.metrics import neg_nll_scorer
+from skdeepens.metrics import neg_crps_scorer, neg_nll_scorer
 
 LEVELS = np.array([0.02, 0.1, 0.25, 0.5, 0.75, 0.9, 0.98])
 N_DRAWS = 4000
@@ -183,6 +183,11 @@ def test_log_density_is_the_mixtures_minus_log_y(fitted, positive):
         np.mean(base.logpdf(np.log(y)) - np.log(y)), rel=1e-12
     )
     assert np.all(predict_dist(ttr, X).logpdf(-1.0) == -np.inf)
+    # The CRPS needs the mixture itself.
+    with pytest.raises(
+        ValueError, match="crps_loss must be an instance of .*MixtureDistri"
+    ):
+        neg_crps_scorer(ttr, X, y)
 
 
 def test_nested_transforms_map_innermost_first(positive):
