@@ -340,3 +340,30 @@ def test_several_outputs_map_column_by_column(mixture):
     np.testing.assert_allclose(quantiles[..., 1], -base.ppf(1 - q)[..., 1])
     np.testing.assert_allclose(dist.cdf(quantiles), np.broadcast_to(q, (2, 6, 2)))
     assert dist.logpdf(quantiles).shape == (2, 6, 2)
+
+
+@pytest.mark.slow
+def test_a_multi_output_target_maps_through_the_transform(positive):
+    # Its own compiled program (two outputs), hence slow.
+    X, y = positive
+    Y = np.c_[y, 1.0 / y + 0.1 * y]
+    ttr = _fit(
+        TransformedTargetRegressor(
+            DeepEnsembleRegressor(**QUICK),
+            transformer=QuantileTransformer(
+                n_quantiles=40, output_distribution="normal"
+            ),
+        ),
+        X,
+        Y,
+    )
+    dist = predict_dist(ttr, X)
+    base = ttr.regressor_.predict_dist(X)
+    assert dist.shape == (40, 2)
+    quantiles = predict_quantiles(ttr, X, alpha=LEVELS)
+    assert quantiles.shape == (40, 2, len(LEVELS))
+    for i, level in enumerate(LEVELS):
+        np.testing.assert_allclose(
+            quantiles[..., i], ttr.transformer_.inverse_transform(base.ppf(level))
+        )
+    np.testing.assert_allclose(dist.cdf(dist.ppf(0.3)), 0.3, atol=1e-9)
