@@ -38,8 +38,8 @@ from ._mixture import MixtureDistribution
 AFFINE_TRANSFORMERS = (StandardScaler, MinMaxScaler, MaxAbsScaler, RobustScaler)
 
 # The map is checked on the base mixture's range: from the smallest of its
-# entries' TAIL-quantiles to the largest (1 - TAIL)-quantile, column by column.
-# Beyond it lies less than TAIL of any entry's probability.
+# members' TAIL-quantiles to the largest (1 - TAIL)-quantile, over all entries,
+# column by column. Beyond it lies less than TAIL of any entry's probability.
 _TAIL = 1e-15
 _N_GRID = 2049
 # Bisection steps to find where an inverse transform stops being defined:
@@ -217,8 +217,10 @@ class TransformedDistribution:
     Notes
     -----
     The map is checked on a grid of 2049 points per output, spanning the
-    base mixture's entries from their smallest ``1e-15``-quantile to their
-    largest ``(1 - 1e-15)``-quantile: it must be defined on an interval of it,
+    base mixture's members, over all entries, from their smallest
+    ``1e-15``-quantile to their largest ``(1 - 1e-15)``-quantile (less than
+    ``1e-15`` of any entry's probability lies beyond): it must be defined on
+    an interval of it,
     monotone (non-strictly: a QuantileTransformer is constant beyond its
     fitted range) and not constant. Where the inverse transform is undefined
     at an end of that grid (Box-Cox and Yeo-Johnson inverses with some
@@ -351,8 +353,12 @@ class TransformedDistribution:
 
     def _check_map(self):
         k = self._n_outputs
-        low = self._columns(self.base.ppf(_TAIL)).min(axis=0)
-        high = self._columns(self.base.ppf(1.0 - _TAIL)).max(axis=0)
+        # The mixture's TAIL-quantile lies between its members' (its cdf is
+        # their average): the members' extremes bound it, without a root search.
+        members = self.base.members
+        reach = -self.base._family.ppf_lower(_TAIL) * members.scale
+        low = self._columns(members.loc - reach).min(axis=0)
+        high = self._columns(members.loc + reach).max(axis=0)
         grid = np.linspace(low, high, _N_GRID)  # (n_grid, k)
         values = self._raw_inverse(grid)
         # Element-wise: each value depends on its own entry alone, the
