@@ -97,8 +97,8 @@ def _cubic_demo(quick, progress=None):
         where = "inside" if abs(x) <= 4 else "outside"
         print(
             f"{x:6.1f} {where:>9} {x**3:9.1f} {u.mean[i]:9.1f} "
-            f"{np.sqrt(u.total[i]):9.2f} {np.sqrt(u.aleatoric[i]):10.2f} "
-            f"{np.sqrt(u.epistemic[i]):10.2f}"
+            f"{u.total_std[i]:9.2f} {u.aleatoric_std[i]:10.2f} "
+            f"{u.epistemic_std[i]:10.2f}"
         )
     print(
         "\nStandard deviations. Inside the training range the aleatoric part "

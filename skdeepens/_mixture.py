@@ -332,6 +332,27 @@ class MixtureDistribution:
         # symmetric), which keeps the lower tail's relative precision.
         return self._family.sf(-z).mean(axis=0)
 
+    def sf(self, y):
+        """The mixture's survival function, ``P(Y > y)``.
+
+        Computed from the members' upper tails, so it keeps its relative
+        precision where ``1 - cdf(y)`` would round to zero.
+
+        Parameters
+        ----------
+        y : array-like
+            Values, broadcastable against :attr:`shape`.
+
+        Returns
+        -------
+        sf : ndarray
+            ``P(Y > y)``, of the broadcast shape.
+        """
+        y, loc, scale = self._broadcast(y, "y")
+        with np.errstate(over="ignore"):
+            z = (y - loc) / scale
+        return self._family.sf(z).mean(axis=0)
+
     def ppf(self, q):
         """The mixture's quantile function, the inverse of :meth:`cdf`.
 

@@ -17,21 +17,33 @@ a distribution:
   :class:`~sklearn.model_selection.HalvingGridSearchCV`, or anything with a
   ``best_estimator_``) resolves its refitted best estimator;
 - a :class:`~sklearn.compose.TransformedTargetRegressor` resolves its
-  ``regressor_`` and maps the prediction back to the original target units,
-  which is exact only when the target transform is affine, ``y = a z + b``:
-  each member's location becomes ``a loc + b`` and its scale ``|a| scale``,
-  still a Gaussian (Laplace) mixture. Affine transformers are
-  :class:`~sklearn.preprocessing.StandardScaler`,
-  :class:`~sklearn.preprocessing.MinMaxScaler`,
-  :class:`~sklearn.preprocessing.MaxAbsScaler`,
-  :class:`~sklearn.preprocessing.RobustScaler`, the identity (no
-  ``transformer`` nor ``func``) and Pipelines of these. A non-linear transform
-  (``func=np.log``, a ``QuantileTransformer``) turns each member into a
-  non-Gaussian distribution: no mixture of the family exists to return, and
-  these functions raise a TypeError. Its quantiles still map exactly through
-  an increasing inverse transform:
-  ``ttr.transformer_.inverse_transform(predict_quantiles(ttr.regressor_, X))``
-  for one output.
+  ``regressor_`` and maps the prediction back to the original target units
+  through the fitted transformer's ``inverse_transform`` ``g``:
+
+  - an affine transform, ``y = a z + b``, maps each member: its location
+    becomes ``a loc + b`` and its scale ``|a| scale``, still a Gaussian
+    (Laplace) mixture, returned as a :class:`~skdeepens.MixtureDistribution`.
+    Affine transformers are :class:`~sklearn.preprocessing.StandardScaler`,
+    :class:`~sklearn.preprocessing.MinMaxScaler`,
+    :class:`~sklearn.preprocessing.MaxAbsScaler`,
+    :class:`~sklearn.preprocessing.RobustScaler`, the identity (no
+    ``transformer`` nor ``func``) and Pipelines of these;
+  - any other monotone transform (``func=np.log, inverse_func=np.exp``,
+    ``np.log1p``/``np.expm1``, a
+    :class:`~sklearn.preprocessing.QuantileTransformer`, a
+    :class:`~sklearn.preprocessing.PowerTransformer` with Yeo-Johnson or
+    Box-Cox, Pipelines of these) turns each member into a non-Gaussian
+    distribution. The quantiles still map exactly, ``Q_Y(q) = g(Q_Z(q))``
+    (``g(Q_Z(1 - q))`` for a decreasing ``g``), and so do the intervals, the
+    CDF (through the forward transform) and the draws: :func:`predict_dist`
+    returns a distribution with ``ppf``, ``interval``, ``cdf``, ``sample``
+    and ``logpdf`` (with the Jacobian of the forward transform, where it is
+    differentiable: not through a QuantileTransformer, which raises). Its
+    mean and variance have no closed form and raise, and so does
+    :func:`predict_uncertainty`'s variance split. The map is checked on
+    a grid over the range of the predicted mixture: a transform that is not
+    monotone there (``inverse_func=np.sin``; ``func=np.square`` on a signed
+    target) raises a ValueError naming the transformer.
 
 The functions keep scikit-learn's convention that meta-estimators are not
 subclassed: they work on a plain ``Pipeline``, on the ``best_estimator_`` of
@@ -41,17 +53,11 @@ any search, and on estimators nested in each other.
 import numpy as np
 from sklearn.compose import TransformedTargetRegressor
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import (
-    FunctionTransformer,
-    MaxAbsScaler,
-    MinMaxScaler,
-    RobustScaler,
-    StandardScaler,
-)
 from sklearn.utils import Bunch
 from sklearn.utils.validation import check_is_fitted
 
 from ._mixture import MixtureDistribution, predictive_interval, predictive_quantiles
+from ._transformed import TransformedDistribution, is_affine, one_line
 
 __all__ = [
     "predict_dist",
@@ -60,29 +66,12 @@ __all__ = [
     "predict_uncertainty",
 ]
 
-# Transformers whose inverse_transform is y = a z + b, column by column.
-_AFFINE_TRANSFORMERS = (StandardScaler, MinMaxScaler, MaxAbsScaler, RobustScaler)
-
-
-def _is_affine(transformer):
-    if isinstance(transformer, Pipeline):
-        return all(
-            step is None or step == "passthrough" or _is_affine(step)
-            for _, step in transformer.steps
-        )
-    if isinstance(transformer, FunctionTransformer):
-        # TransformedTargetRegressor's own transformer when neither
-        # transformer nor func is given: the identity.
-        return transformer.func is None and transformer.inverse_func is None
-    return isinstance(transformer, _AFFINE_TRANSFORMERS)
-
 
 def _resolve(estimator, X, method, caller):
     """The estimator that has ``method``, ``X`` as it sees it, and target maps.
 
-    Returns ``(final, X, transformers)``: ``transformers`` are the fitted
-    target transformers of the TransformedTargetRegressors passed on the way,
-    outermost first.
+    Returns ``(final, X, targets)``: ``targets`` are the fitted
+    TransformedTargetRegressors passed on the way, outermost first.
     """
     path = []
     transformers = []
@@ -97,18 +86,7 @@ def _resolve(estimator, X, method, caller):
             estimator = estimator[-1]
         elif isinstance(estimator, TransformedTargetRegressor):
             check_is_fitted(estimator)
-            if not _is_affine(estimator.transformer_):
-                raise TypeError(
-                    f"{caller} cannot map a predictive mixture through "
-                    f"{' -> '.join(path)}'s target transformer "
-                    f"{estimator.transformer_!r}: only an affine transform "
-                    "(StandardScaler, MinMaxScaler, MaxAbsScaler, RobustScaler "
-                    "or none) keeps the members Gaussian (Laplace). Quantiles "
-                    "map through an increasing inverse transform: "
-                    "transformer_.inverse_transform(predict_quantiles("
-                    "regressor_, X))."
-                )
-            transformers.append(estimator.transformer_)
+            transformers.append(estimator)
             estimator = estimator.regressor_
         elif hasattr(estimator, "best_estimator_"):
             estimator = estimator.best_estimator_
@@ -138,20 +116,38 @@ def _n_outputs(shape):
     return shape[1] if len(shape) == 2 else 1
 
 
-def _map_dist(dist, transformers):
-    for transformer in reversed(transformers):  # innermost first
-        if not isinstance(dist, MixtureDistribution):
+def _map_dist(dist, targets):
+    """``dist`` mapped back through the target transforms, innermost first.
+
+    An affine transform maps each member (exact, still a mixture); any other
+    monotone one wraps the mixture in a TransformedDistribution (or extends
+    the chain of one).
+    """
+    for ttr in reversed(targets):
+        transformer = ttr.transformer_
+        if isinstance(dist, MixtureDistribution) and is_affine(transformer):
+            a, b = _affine_coefficients(transformer, _n_outputs(dist.shape))
+            if len(dist.shape) == 1:
+                a, b = a[0], b[0]
+            members = dist.members
+            dist = MixtureDistribution(
+                a * members.loc + b, np.abs(a) * members.scale, dist.family
+            )
+        elif isinstance(dist, MixtureDistribution):
+            dist = TransformedDistribution(
+                dist, [transformer], check_inverse=ttr.check_inverse
+            )
+        elif isinstance(dist, TransformedDistribution):
+            dist = TransformedDistribution(
+                dist.base,
+                [*dist.transformers, transformer],
+                check_inverse=dist.check_inverse and ttr.check_inverse,
+            )
+        else:
             raise TypeError(
                 "mapping a distribution through a target transformer needs a "
                 f"MixtureDistribution; got {type(dist).__name__}"
             )
-        a, b = _affine_coefficients(transformer, _n_outputs(dist.shape))
-        if len(dist.shape) == 1:
-            a, b = a[0], b[0]
-        members = dist.members
-        dist = MixtureDistribution(
-            a * members.loc + b, np.abs(a) * members.scale, dist.family
-        )
     return dist
 
 
@@ -161,7 +157,7 @@ def _predict_dist(estimator, X, caller):
 
 
 def predict_dist(estimator, X):
-    """The exact predictive mixture of a fitted estimator or composite.
+    """The predictive distribution of a fitted estimator or composite.
 
     Parameters
     ----------
@@ -174,26 +170,37 @@ def predict_dist(estimator, X):
 
     Returns
     -------
-    dist : MixtureDistribution
-        In the units of the target ``estimator`` was fitted on.
+    dist : MixtureDistribution or TransformedDistribution
+        In the units of the target ``estimator`` was fitted on: the exact
+        mixture, or, through a monotone target transform that is not affine,
+        the mixture mapped by its inverse (with ``ppf``, ``interval``,
+        ``cdf``, ``sample``, ``logpdf``, ``base`` (the mixture of the
+        transformed target) and ``increasing``; no ``mean``, ``var`` nor
+        ``members``).
 
     Raises
     ------
     TypeError
-        When ``estimator`` does not end in an estimator with ``predict_dist``,
-        or passes through a non-affine target transform.
+        When ``estimator`` does not end in an estimator with ``predict_dist``.
+    ValueError
+        When a target transform's inverse is not monotone (or not undone by
+        its forward transform) over the range the mixture predicts.
 
     Examples
     --------
-    >>> from sklearn.pipeline import make_pipeline
-    >>> from sklearn.preprocessing import StandardScaler
+    >>> import numpy as np
+    >>> from sklearn.compose import TransformedTargetRegressor
     >>> from skdeepens import DeepEnsembleRegressor
     >>> from skdeepens.compose import predict_dist
     >>> from skdeepens.datasets import make_cubic
     >>> X, y = make_cubic(n_samples=40, random_state=0)
-    >>> pipe = make_pipeline(StandardScaler(), DeepEnsembleRegressor(max_iter=20))
-    >>> pipe = pipe.fit(X, y)  # doctest: +SKIP
-    >>> lower, upper = predict_dist(pipe, X).interval(0.9)  # doctest: +SKIP
+    >>> ttr = TransformedTargetRegressor(
+    ...     DeepEnsembleRegressor(max_iter=20), func=np.log, inverse_func=np.exp
+    ... )
+    >>> ttr = ttr.fit(X, np.exp(y / 20))  # doctest: +SKIP
+    >>> dist = predict_dist(ttr, X)  # doctest: +SKIP
+    >>> lower, upper = dist.interval(0.9)  # doctest: +SKIP
+    >>> dist.cdf(upper)  # doctest: +SKIP
     """
     return _predict_dist(estimator, X, "predict_dist")
 
@@ -201,10 +208,18 @@ def predict_dist(estimator, X):
 def predict_uncertainty(estimator, X):
     """``predict_uncertainty`` of a fitted estimator or composite.
 
-    Works for both estimators: the regressor's Bunch (``mean`` and the
-    variances ``total``, ``aleatoric``, ``epistemic``) is mapped through an
-    affine target transform (the mean by ``a mean + b``, the variances by
-    ``a**2``); the classifier's Bunch of entropies is returned as it is.
+    Works for both estimators. The regressor's Bunch (``mean``, the variances
+    ``total_var``, ``aleatoric_var``, ``epistemic_var`` and the standard
+    deviations ``total_std``, ``aleatoric_std``, ``epistemic_std``) is mapped
+    through an affine target transform ``y = a z + b``: the mean by
+    ``a mean + b``, the variances by ``a**2``, the standard deviations by
+    ``|a|``. The classifier's Bunch of entropies is returned as it is.
+
+    Through a non-affine target transform (``func=np.log``, a
+    QuantileTransformer) the split is refused: the members' means and
+    variances in the original units have no closed form, and
+    ``g(mean)`` is not the mean. :func:`predict_dist` gives that
+    distribution's quantiles, CDF and draws.
 
     Parameters
     ----------
@@ -220,19 +235,38 @@ def predict_uncertainty(estimator, X):
     uncertainty : Bunch
         As the final estimator's ``predict_uncertainty``, in the original
         target units.
+
+    Raises
+    ------
+    TypeError
+        When ``estimator`` does not end in an estimator with
+        ``predict_uncertainty``, or passes through a target transform that is
+        not affine.
     """
-    final, X, transformers = _resolve(
+    final, X, targets = _resolve(
         estimator, X, "predict_uncertainty", "predict_uncertainty"
     )
+    for ttr in targets:
+        if not is_affine(ttr.transformer_):
+            raise TypeError(
+                "predict_uncertainty cannot map the variance split through the "
+                f"target transformer {one_line(ttr.transformer_)}: only an affine "
+                "transform (StandardScaler, MinMaxScaler, MaxAbsScaler, "
+                "RobustScaler or none) maps means and variances to means and "
+                "variances. predict_dist, predict_interval and "
+                "predict_quantiles map any monotone transform exactly"
+            )
     result = final.predict_uncertainty(X)
-    for transformer in reversed(transformers):
+    for ttr in reversed(targets):
         shape = np.shape(result.mean)
-        a, b = _affine_coefficients(transformer, _n_outputs(shape))
+        a, b = _affine_coefficients(ttr.transformer_, _n_outputs(shape))
         if len(shape) == 1:
             a, b = a[0], b[0]
+        parts = ("total", "aleatoric", "epistemic")
         result = Bunch(
             mean=a * result.mean + b,
-            **{key: a * a * result[key] for key in ("total", "aleatoric", "epistemic")},
+            **{f"{part}_var": a * a * result[f"{part}_var"] for part in parts},
+            **{f"{part}_std": np.abs(a) * result[f"{part}_std"] for part in parts},
         )
     return result
 

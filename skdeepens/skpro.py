@@ -19,6 +19,7 @@ from skpro.distributions import Laplace, Mixture, Normal
 from skpro.regression.base import BaseProbaRegressor
 from skpro.utils.sklearn import prep_skl_df
 
+from ._mixture import MixtureDistribution
 from .compose import predict_dist, predict_quantiles, predict_uncertainty
 
 __all__ = ["DeepEnsembleProbaRegressor"]
@@ -37,8 +38,10 @@ class DeepEnsembleProbaRegressor(BaseProbaRegressor):
     estimator : estimator, default=None
         The regressor to fit, cloned: a
         :class:`~skdeepens.DeepEnsembleRegressor` with a likelihood loss, or a
-        Pipeline (or affine TransformedTargetRegressor) ending in one (see
-        :mod:`skdeepens.compose`). ``None`` means ``DeepEnsembleRegressor()``.
+        Pipeline or TransformedTargetRegressor ending in one (see
+        :mod:`skdeepens.compose`; through a non-affine target transform only
+        ``predict_quantiles`` and ``predict_interval`` are available).
+        ``None`` means ``DeepEnsembleRegressor()``.
 
     Attributes
     ----------
@@ -115,11 +118,20 @@ class DeepEnsembleProbaRegressor(BaseProbaRegressor):
 
     def _predict_var(self, X):
         return self._frame(
-            predict_uncertainty(self._fitted_estimator(), self._inner(X)).total, X
+            predict_uncertainty(self._fitted_estimator(), self._inner(X)).total_var,
+            X,
         )
 
     def _predict_proba(self, X):
         dist = predict_dist(self._fitted_estimator(), self._inner(X))
+        if not isinstance(dist, MixtureDistribution):
+            raise TypeError(
+                "predict_proba returns skpro's Mixture of the members, which "
+                "exists only through an affine target transform; got a "
+                f"{type(dist).__name__} through a non-affine one. "
+                "predict_quantiles and predict_interval are exact through any "
+                "monotone transform"
+            )
         make = _SKPRO_FAMILIES[dist.family]
         n_outputs = len(self._y_columns)
         members = [

@@ -163,10 +163,14 @@ def test_every_prediction_method_describes_the_calibrated_mixture():
     X_test = np.linspace(-5, 5, 11)[:, None]
     before, after = raw.predict_uncertainty(X_test), reg.predict_uncertainty(X_test)
     np.testing.assert_allclose(after.mean, before.mean)
-    np.testing.assert_allclose(after.aleatoric, a**2 * before.aleatoric, rtol=1e-10)
-    np.testing.assert_allclose(after.epistemic, e**2 * before.epistemic, rtol=1e-10)
+    np.testing.assert_allclose(
+        after.aleatoric_var, a**2 * before.aleatoric_var, rtol=1e-10
+    )
+    np.testing.assert_allclose(
+        after.epistemic_var, e**2 * before.epistemic_var, rtol=1e-10
+    )
     dist = reg.predict_dist(X_test)
-    np.testing.assert_allclose(dist.var(), after.total, rtol=1e-10)
+    np.testing.assert_allclose(dist.var(), after.total_var, rtol=1e-10)
     np.testing.assert_allclose(reg.predict(X_test, return_std=True)[1], dist.std())
     np.testing.assert_allclose(
         dist.members.scale, a * raw.predict_dist(X_test).members.scale

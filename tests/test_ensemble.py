@@ -64,17 +64,17 @@ def test_predict_uncertainty_matches_the_members_mixture(cubic, loss, family):
     u = reg.predict_uncertainty(X_test)
     expected_var = scale**2 if family == "gaussian" else 2 * scale**2
     np.testing.assert_allclose(u.mean, loc.mean(0), rtol=1e-5)
-    np.testing.assert_allclose(u.aleatoric, expected_var.mean(0), rtol=1e-4)
-    np.testing.assert_allclose(u.epistemic, loc.var(0), rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(u.aleatoric_var, expected_var.mean(0), rtol=1e-4)
+    np.testing.assert_allclose(u.epistemic_var, loc.var(0), rtol=1e-4, atol=1e-6)
     # The mixture's variance, by the law of total variance in its raw form
     # (the package computes the centred form): mean(s2 + mu**2) - mean**2.
     second_moment = (expected_var + loc**2).mean(0)
     np.testing.assert_allclose(
-        u.total, second_moment - loc.mean(0) ** 2, rtol=1e-4, atol=1e-6
+        u.total_var, second_moment - loc.mean(0) ** 2, rtol=1e-4, atol=1e-6
     )
     mean, std = reg.predict(X_test, return_std=True)
     np.testing.assert_allclose(mean, u.mean)
-    np.testing.assert_allclose(std, np.sqrt(u.total))
+    np.testing.assert_allclose(std, u.total_std)
     np.testing.assert_allclose(reg.predict(X_test), u.mean)
 
 
@@ -86,9 +86,9 @@ def test_point_losses_have_no_aleatoric_uncertainty(cubic, loss):
     reg = DeepEnsembleRegressor(loss=loss, **QUICK).fit(X, y)
     u = reg.predict_uncertainty(X)
     assert reg.params_[-1][0].shape[-1] == 1  # no scale head
-    np.testing.assert_array_equal(u.aleatoric, 0.0)
-    assert np.all(u.epistemic > 0)
-    np.testing.assert_allclose(u.total, u.epistemic)
+    np.testing.assert_array_equal(u.aleatoric_var, 0.0)
+    assert np.all(u.epistemic_var > 0)
+    np.testing.assert_allclose(u.total_var, u.epistemic_var)
 
 
 def test_epistemic_uncertainty_grows_away_from_the_data(cubic_ensemble):
@@ -98,14 +98,14 @@ def test_epistemic_uncertainty_grows_away_from_the_data(cubic_ensemble):
     outside = cubic_ensemble.predict_uncertainty(np.array([[-6.0], [6.0]]))
     # At |x| = 6 (no data beyond |x| = 4) the members disagree several times more
     # than they do, on average, inside |x| < 3.
-    assert np.sqrt(outside.epistemic).min() > 3 * np.sqrt(inside.epistemic).mean()
+    assert outside.epistemic_std.min() > 3 * inside.epistemic_std.mean()
 
 
 def test_the_ensemble_fits_the_cubic(cubic, cubic_ensemble):
     X, y = cubic
     assert cubic_ensemble.score(X, y) > 0.95
     # The aleatoric std inside the data is of the order of the noise (3).
-    aleatoric = np.sqrt(cubic_ensemble.predict_uncertainty(X).aleatoric)
+    aleatoric = cubic_ensemble.predict_uncertainty(X).aleatoric_std
     assert 1.0 < np.median(aleatoric) < 6.0
 
 
@@ -132,7 +132,7 @@ def test_zero_weights_equal_dropping_the_rows_in_full_batch(adversarial_epsilon)
     X_test = rng.uniform(-2, 2, size=(20, 3))
     # float32 rounding, amplified over 100 epochs, leaves differences of about
     # 1e-3; a scaling that ignored the weights would move predictions by ~0.1.
-    for key in ("mean", "total"):
+    for key in ("mean", "total_var"):
         np.testing.assert_allclose(
             weighted.predict_uncertainty(X_test)[key],
             dropped.predict_uncertainty(X_test)[key],
@@ -163,7 +163,7 @@ def test_multi_output_targets():
     Y = np.column_stack([X[:, 0], 100 + 50 * X[:, 1]])
     reg = DeepEnsembleRegressor(**QUICK).fit(X, Y)
     u = reg.predict_uncertainty(X)
-    assert u.mean.shape == u.total.shape == (80, 2)
+    assert u.mean.shape == u.total_var.shape == (80, 2)
     assert reg.predict(X).shape == (80, 2)
     # Each output is predicted in its own units.
     assert reg.score(X, Y) > 0.8
@@ -176,7 +176,7 @@ def test_constant_feature_and_constant_target_do_not_divide_by_zero():
     X = np.column_stack([rng.normal(size=30), np.full(30, 7.0)])
     y = X[:, 0]
     reg = DeepEnsembleRegressor(**QUICK).fit(X, y)
-    assert np.all(np.isfinite(reg.predict_uncertainty(X).total))
+    assert np.all(np.isfinite(reg.predict_uncertainty(X).total_var))
     flat = DeepEnsembleRegressor(**QUICK).fit(X, np.full(30, 3.0))
     np.testing.assert_allclose(flat.predict(X), 3.0, atol=0.05)
 
@@ -379,5 +379,5 @@ def test_the_defaults_stop_early_on_held_out_likelihood():
     assert reg.validation_loss_curve_.shape == reg.loss_curve_.shape
     assert reg.n_iter_ < 2000
     assert reg.score(X, y) > 0.97  # the noise caps R^2 at about 0.985
-    aleatoric = np.sqrt(np.median(reg.predict_uncertainty(X).aleatoric))
+    aleatoric = np.median(reg.predict_uncertainty(X).aleatoric_std)
     assert 2.0 < aleatoric < 4.5  # the noise is 3

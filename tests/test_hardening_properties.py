@@ -196,7 +196,7 @@ def _check_regressor(reg, X, n_outputs):
     _finite(mean, std)
     assert np.all(std >= 0)
     u = reg.predict_uncertainty(X)
-    for key in ("mean", "total", "aleatoric", "epistemic"):
+    for key in u:
         assert u[key].shape == shape
         _finite(u[key])
     if reg.loss in ("gaussian_nll", "laplace_nll"):

@@ -315,7 +315,11 @@ class DeepEnsembleClassifier(ClassifierMixin, _BaseDeepEnsemble):
         return self.classes_[np.argmax(proba, axis=1)]
 
     def predict_uncertainty(self, X):
-        """Total, aleatoric and epistemic uncertainty, in nats.
+        """Total, aleatoric and epistemic uncertainty: entropies, in nats.
+
+        Unlike the regressor's variances and standard deviations, these are
+        information quantities, in nats (natural logarithm): an entropy of 0
+        is a certain prediction, ``log(n_classes)`` the uniform one.
 
         Parameters
         ----------
@@ -325,11 +329,14 @@ class DeepEnsembleClassifier(ClassifierMixin, _BaseDeepEnsemble):
         Returns
         -------
         uncertainty : Bunch
-            ``total``: entropy of the averaged probabilities; ``aleatoric``
-            (data uncertainty): the members' average entropy; ``epistemic``
-            (knowledge uncertainty): their difference, the Jensen-Shannon
-            divergence between the members (mutual information). Each of shape
-            (n_samples,), never negative, ``total = aleatoric + epistemic``.
+            Each of shape (n_samples,), in nats, never negative, with
+            ``total = aleatoric + epistemic``:
+
+            - ``total``: the entropy of the averaged probabilities;
+            - ``aleatoric`` (data uncertainty): the members' average entropy;
+            - ``epistemic`` (knowledge uncertainty): their difference, the
+              mutual information between the prediction and the choice of
+              member (the Jensen-Shannon divergence between the members).
         """
         split = classification_uncertainty(np.exp(self._member_log_proba(X)))
         return Bunch(

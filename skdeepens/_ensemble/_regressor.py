@@ -356,8 +356,9 @@ class DeepEnsembleRegressor(RegressorMixin, _BaseDeepEnsemble):
         X : array-like of shape (n_samples, n_features)
             Inputs.
         return_std : bool, default=False
-            Also return the standard deviation of the predictive mixture (the
-            square root of ``predict_uncertainty(X).total``).
+            Also return the standard deviation of the predictive mixture
+            (``predict_uncertainty(X).total_std``, the square root of its
+            ``total_var``).
 
         Returns
         -------
@@ -367,7 +368,7 @@ class DeepEnsembleRegressor(RegressorMixin, _BaseDeepEnsemble):
         """
         uncertainty = self.predict_uncertainty(X)
         if return_std:
-            return uncertainty.mean, np.sqrt(uncertainty.total)
+            return uncertainty.mean, uncertainty.total_std
         return uncertainty.mean
 
     def predict_uncertainty(self, X):
@@ -376,7 +377,10 @@ class DeepEnsembleRegressor(RegressorMixin, _BaseDeepEnsemble):
         Gaussian members contribute their variance ``sigma**2``, Laplace
         members their variance ``2 * b**2`` (Lakshminarayanan et al., 2017,
         section 2.4, for the Gaussian mixture); with
-        a point loss the members predict no noise and ``aleatoric`` is zero.
+        a point loss the members predict no noise and ``aleatoric_var`` is
+        zero. The variances add up; their square roots, the standard
+        deviations, do not (``total_std`` is ``predict(X, return_std=True)``'s
+        standard deviation).
 
         Parameters
         ----------
@@ -386,14 +390,40 @@ class DeepEnsembleRegressor(RegressorMixin, _BaseDeepEnsemble):
         Returns
         -------
         uncertainty : Bunch
-            ``mean`` (the mixture mean) and the variances ``total``,
-            ``aleatoric`` (mean of the members' variances: noise in the data)
-            and ``epistemic`` (variance of the members' means: what the
-            ensemble does not know), with ``total = aleatoric + epistemic``.
-            Each of shape (n_samples,) or (n_samples, n_outputs).
+            Each of shape (n_samples,) or (n_samples, n_outputs):
+
+            - ``mean``: the mixture mean;
+            - ``total_var``: the variance of the predictive mixture,
+              ``aleatoric_var + epistemic_var``;
+            - ``aleatoric_var``: the mean of the members' variances (the
+              noise in the data);
+            - ``epistemic_var``: the variance of the members' means (what the
+              ensemble does not know);
+            - ``total_std``, ``aleatoric_std``, ``epistemic_std``: their
+              square roots, in the target's units.
+
+        Examples
+        --------
+        >>> from skdeepens import DeepEnsembleRegressor
+        >>> from skdeepens.datasets import make_cubic
+        >>> X, y = make_cubic(n_samples=40, random_state=0)
+        >>> reg = DeepEnsembleRegressor(max_iter=20).fit(X, y)  # doctest: +SKIP
+        >>> u = reg.predict_uncertainty(X)  # doctest: +SKIP
+        >>> sorted(u)  # doctest: +SKIP
+        ['aleatoric_std', 'aleatoric_var', 'epistemic_std', 'epistemic_var',
+         'mean', 'total_std', 'total_var']
         """
         _, _, split = self._member_loc_scale(X, with_split=True)
-        return Bunch(**{key: self._shape_output(value) for key, value in split.items()})
+        uncertainty = Bunch(mean=self._shape_output(split.mean))
+        variances = {
+            f"{part}_var": self._shape_output(split[part])
+            for part in ("total", "aleatoric", "epistemic")
+        }
+        uncertainty.update(variances)
+        uncertainty.update(
+            {key[:-4] + "_std": np.sqrt(value) for key, value in variances.items()}
+        )
+        return uncertainty
 
     def predict_dist(self, X):
         """The exact predictive distribution: the uniform mixture of the members.

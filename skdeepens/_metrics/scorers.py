@@ -13,8 +13,11 @@ class _DistributionScorer(_BaseScorer):
     Called as ``scorer(estimator, X, y_true, sample_weight=None)`` on any
     estimator :func:`skdeepens.compose.predict_dist` resolves: a
     :class:`~skdeepens.DeepEnsembleRegressor`, a Pipeline, a search (through
-    its ``best_estimator_``) or an affine TransformedTargetRegressor ending in
-    one. It returns minus ``loss(y_true, predict_dist(estimator, X))``.
+    its ``best_estimator_``) or a TransformedTargetRegressor ending in one.
+    It returns minus ``loss(y_true, predict_dist(estimator, X))``. Through a
+    non-affine target transform the NLL is that of the mapped distribution
+    (its ``logpdf`` includes the Jacobian; a QuantileTransformer has none and
+    raises), and the CRPS, which needs the mixture itself, is refused.
 
     Built on scikit-learn's scorer base, as :func:`~sklearn.metrics.make_scorer`
     builds its scorers (whose ``response_method`` must be a method of the

@@ -204,7 +204,7 @@ def regression_grid_predictions(estimator, X, y, grid, n_grid, margin, display):
     Returns
     -------
     predictions : dict
-        ``x_grid``, ``mean``, ``total_var``, ``aleatoric``, ``epistemic``,
+        ``x_grid``, ``mean``, ``total_var``, ``aleatoric_var``, ``epistemic_var``,
         ``member_mean``, ``member_std``, ``feature_name`` and ``target_name``:
         keyword arguments of ``RegressionUncertaintyDisplay.from_predictions``.
     x : ndarray of shape (n_samples,)
@@ -230,9 +230,9 @@ def regression_grid_predictions(estimator, X, y, grid, n_grid, margin, display):
     return dict(
         x_grid=grid,
         mean=u.mean,
-        total_var=u.total,
-        aleatoric=u.aleatoric,
-        epistemic=u.epistemic,
+        total_var=u.total_var,
+        aleatoric_var=u.aleatoric_var,
+        epistemic_var=u.epistemic_var,
         member_mean=member_mean,
         member_std=member_std,
         feature_name=None if names is None else names[0],

@@ -29,9 +29,10 @@ class RegressionUncertaintyDisplay:
         The predictive (mixture) mean.
     total_var : ndarray of shape (n_grid,)
         The predictive variance.
-    aleatoric, epistemic : ndarray of shape (n_grid,), default=None
+    aleatoric_var, epistemic_var : ndarray of shape (n_grid,), default=None
         The split of ``total_var`` into the members' average variance and the
-        variance of their means.
+        variance of their means (``predict_uncertainty``'s keys of the same
+        names).
     member_mean, member_std : ndarray of shape (n_members, n_grid), default=None
         Each member's mean and standard deviation (``member_std`` may be None
         for point-loss members).
@@ -91,8 +92,8 @@ class RegressionUncertaintyDisplay:
         x_grid,
         mean,
         total_var,
-        aleatoric=None,
-        epistemic=None,
+        aleatoric_var=None,
+        epistemic_var=None,
         member_mean=None,
         member_std=None,
         X=None,
@@ -105,8 +106,8 @@ class RegressionUncertaintyDisplay:
         self.x_grid = x_grid
         self.mean = mean
         self.total_var = total_var
-        self.aleatoric = aleatoric
-        self.epistemic = epistemic
+        self.aleatoric_var = aleatoric_var
+        self.epistemic_var = epistemic_var
         self.member_mean = member_mean
         self.member_std = member_std
         self.X = X
@@ -196,8 +197,8 @@ class RegressionUncertaintyDisplay:
         mean,
         total_var,
         *,
-        aleatoric=None,
-        epistemic=None,
+        aleatoric_var=None,
+        epistemic_var=None,
         member_mean=None,
         member_std=None,
         X=None,
@@ -217,7 +218,8 @@ class RegressionUncertaintyDisplay:
             The inputs, sorted.
         mean, total_var : array-like of shape (n_grid,)
             The predictive mean and variance.
-        aleatoric, epistemic : array-like of shape (n_grid,), default=None
+        aleatoric_var, epistemic_var : array-like of shape (n_grid,), \
+default=None
             The variance split; needed for ``split=True`` and ``kind="std"``.
         member_mean, member_std : array-like of shape (n_members, n_grid)
             The members' means and standard deviations; needed for
@@ -276,8 +278,8 @@ class RegressionUncertaintyDisplay:
             x_grid=x_grid,
             mean=vector(mean, "mean", n),
             total_var=vector(total_var, "total_var", n),
-            aleatoric=vector(aleatoric, "aleatoric", n),
-            epistemic=vector(epistemic, "epistemic", n),
+            aleatoric_var=vector(aleatoric_var, "aleatoric_var", n),
+            epistemic_var=vector(epistemic_var, "epistemic_var", n),
             member_mean=member_mean,
             member_std=member_std,
             X=X,
@@ -324,8 +326,8 @@ class RegressionUncertaintyDisplay:
             Draw ``mean +- k * std`` for each ``k`` (nested bands).
         split : bool, default=False
             Also draw bands of the aleatoric and of the epistemic standard
-            deviation (``mean +- k sqrt(aleatoric)``, ``mean +- k
-            sqrt(epistemic)``, largest ``k`` only).
+            deviation (``mean +- k sqrt(aleatoric_var)``, ``mean +- k
+            sqrt(epistemic_var)``, largest ``k`` only).
         members : bool, default=False
             Also draw each member's mean and its ``+- k`` band (largest ``k``).
         kind : {"bands", "std"}, default="bands"
@@ -355,9 +357,9 @@ class RegressionUncertaintyDisplay:
             raise ValueError(f"kind must be 'bands' or 'std'; got {kind!r}")
         ks = check_ks(k)
         need_split = split or kind == "std"
-        if need_split and (self.aleatoric is None or self.epistemic is None):
+        if need_split and (self.aleatoric_var is None or self.epistemic_var is None):
             raise ValueError(
-                "split=True and kind='std' need aleatoric and epistemic variances"
+                "split=True and kind='std' need aleatoric_var and epistemic_var"
             )
         if members and self.member_mean is None:
             raise ValueError("members=True needs member_mean")
@@ -392,8 +394,8 @@ class RegressionUncertaintyDisplay:
 
         for part, values, color in (
             ("total", self.total_var, "C0"),
-            ("aleatoric", self.aleatoric, "C1"),
-            ("epistemic", self.epistemic, "C2"),
+            ("aleatoric", self.aleatoric_var, "C1"),
+            ("epistemic", self.epistemic_var, "C2"),
         ):
             style = merge_kwargs(
                 {"color": color, "label": part}, line_kwargs, "line_kwargs", Line2D
@@ -434,8 +436,8 @@ class RegressionUncertaintyDisplay:
     def _draw_split_bands(self, ax, kmax):
         """``split=True``: the aleatoric and the epistemic ``+- kmax`` bands."""
         for part, values, color, store in (
-            ("aleatoric", self.aleatoric, "C1", self.aleatoric_bands_),
-            ("epistemic", self.epistemic, "C2", self.epistemic_bands_),
+            ("aleatoric", self.aleatoric_var, "C1", self.aleatoric_bands_),
+            ("epistemic", self.epistemic_var, "C2", self.epistemic_bands_),
         ):
             s = np.sqrt(np.maximum(values, 0.0))
             store.append(
