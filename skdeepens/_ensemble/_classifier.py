@@ -11,7 +11,12 @@ from .._mixture import (
     classification_uncertainty,
 )
 from ._base import _BaseDeepEnsemble
-from ._docs import _COMMON_ATTRIBUTES_DOC, _COMMON_PARAMETERS_DOC, _splice
+from ._docs import (
+    _COMMON_ATTRIBUTES_DOC,
+    _COMMON_PARAMETERS_DOC,
+    _splice,
+    _validation_set_doc,
+)
 
 
 class DeepEnsembleClassifier(ClassifierMixin, _BaseDeepEnsemble):
@@ -108,7 +113,16 @@ class DeepEnsembleClassifier(ClassifierMixin, _BaseDeepEnsemble):
         self.verbose = verbose
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
+    def fit(
+        self,
+        X,
+        y,
+        sample_weight=None,
+        *,
+        X_val=None,
+        y_val=None,
+        sample_weight_val=None,
+    ):
         """Train the ensemble.
 
         Parameters
@@ -120,13 +134,32 @@ class DeepEnsembleClassifier(ClassifierMixin, _BaseDeepEnsemble):
             booleans); at least two classes.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights; a zero weight removes a row.
+        X_val, y_val, sample_weight_val
+            See below.
 
         Returns
         -------
         self : DeepEnsembleClassifier
             The fitted estimator.
         """
-        return self._fit(X, y, sample_weight)
+        return self._fit(
+            X,
+            y,
+            sample_weight,
+            X_val=X_val,
+            y_val=y_val,
+            sample_weight_val=sample_weight_val,
+        )
+
+    fit.__doc__ = _splice(
+        fit.__doc__,
+        "        X_val, y_val, sample_weight_val\n            See below.\n",
+        _validation_set_doc(
+            "(n_val,)",
+            "Labels of the validation set, each one of the classes of y.",
+            "``early_stopping=False``",
+        ),
+    )
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None, classes=None):
@@ -202,6 +235,20 @@ class DeepEnsembleClassifier(ClassifierMixin, _BaseDeepEnsemble):
                 )
         one_hot = np.eye(len(classes), dtype=np.float64)[encoded]
         return one_hot, encoded, {"classes_": classes}
+
+    def _validate_validation_targets(self, y_val, targets, target_state):
+        """One-hot targets of ``y_val``, whose labels must be training classes."""
+        classes = target_state["classes_"]
+        _validation.check_class_labels(y_val)
+        check_classification_targets(y_val)
+        known = set(classes.tolist())
+        unknown = [label for label in np.unique(y_val).tolist() if label not in known]
+        if unknown:
+            raise ValueError(
+                f"y_val has labels {unknown} that are not among the classes of "
+                f"the training data {classes.tolist()}"
+            )
+        return np.eye(len(classes), dtype=np.float64)[np.searchsorted(classes, y_val)]
 
     def _partial_fit_classes(self, classes, first):
         """The classes of a partial_fit call, checked against the fitted ones."""
