@@ -193,6 +193,46 @@ def check_class_labels(y):
         )
 
 
+def check_class_weight(class_weight, classes):
+    """Reject a ``class_weight`` dict naming no class, or with a bad weight.
+
+    scikit-learn's ``compute_sample_weight`` lets a label that is not a class
+    through whenever every class has a weight, and takes negative weights:
+    both are mistakes (a typo in a label, a sign), caught here.
+
+    Parameters
+    ----------
+    class_weight : dict, "balanced" or None
+        The classifier's parameter; only a dict is checked.
+    classes : ndarray of shape (n_classes,)
+        The classes of the fit.
+    """
+    if not isinstance(class_weight, dict):
+        return
+    known = set(classes.tolist())
+    unknown = [_python(label) for label in class_weight if label not in known]
+    if unknown:
+        raise ValueError(
+            f"class_weight has labels {unknown} that are not among the classes "
+            f"{classes.tolist()}; its keys must be class labels of y"
+        )
+    for label, weight in class_weight.items():
+        if (
+            isinstance(weight, (bool, np.bool_))
+            or not isinstance(weight, Real)
+            or not (np.isfinite(weight) and weight >= 0)
+        ):
+            raise ValueError(
+                "class_weight must map each class to a finite weight >= 0; got "
+                f"{_python(label)!r}: {weight!r}"
+            )
+
+
+def _python(value):
+    """A NumPy scalar as the Python value it holds, for readable messages."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def check_sample_weight(
     sample_weight, n_samples, *, training=False, name="sample_weight"
 ):

@@ -151,7 +151,8 @@ class _BaseDeepEnsemble(BaseEstimator):
 
         The input checks are written here once; the estimator's own checks of
         y are its ``_validate_targets`` hook, as ``_validate_input`` is in
-        scikit-learn's MLP. A validation set ``X_val, y_val`` (``fit``
+        scikit-learn's MLP, and its class weights (if any) its
+        ``_class_weighted`` hook. A validation set ``X_val, y_val`` (``fit``
         only) is checked after the training data, against the features and
         targets they set. The fit then builds the new record of the members,
         and the fitted attributes are set from it in one place
@@ -179,6 +180,9 @@ class _BaseDeepEnsemble(BaseEstimator):
             )
             sample_weight = _validation.check_sample_weight(
                 sample_weight, len(X), training=True
+            )
+            sample_weight = self._class_weighted(
+                y, sample_weight, target_state, method=method
             )
             _validation.check_magnitude(X, "X")
             given = self._validate_validation_set(
@@ -209,6 +213,10 @@ class _BaseDeepEnsemble(BaseEstimator):
     def _signature_outputs(self, targets):
         """The target width warm starts must keep (None: not compared)."""
         return None
+
+    def _class_weighted(self, y, sample_weight, target_state, *, method):
+        """``sample_weight`` times the class weights (the classifier's hook)."""
+        return sample_weight
 
     def _validate_validation_set(
         self, X_val, y_val, sample_weight_val, targets, target_state
