@@ -77,7 +77,8 @@ class DeepEnsembleRegressor(RegressorMixin, _BaseDeepEnsemble):
         turns it off. Point losses have no distribution to calibrate. With
         both early stopping and calibration on, each has at least one
         held-out row of its own, so a fit needs at least 3 rows of positive
-        weight.
+        weight. A validation set given to ``fit`` (``X_val, y_val``) takes
+        the place of the held-out rows, on the same rule: see ``fit``.
     adversarial_epsilon""",
         )
         + """
