@@ -203,7 +203,9 @@ class DeepEnsembleClassifier(ClassifierMixin, _BaseDeepEnsemble):
 
         It trains on all the rows it is given: ``early_stopping``,
         ``n_iter_no_change``, ``max_iter`` and the ``learning_rate`` schedule
-        play no part (a rate already reduced by ``fit`` is kept). The L2
+        play no part (a rate already reduced by ``fit`` is kept), and it takes
+        no validation set (``fit``'s ``X_val``). A ``class_weight`` dict
+        weighs the rows of each call; "balanced" raises. The L2
         penalty is divided by the total weight of the rows of each call. To
         add members, use ``fit`` with ``warm_start=True``; here
         ``n_estimators`` must equal the number of fitted members.

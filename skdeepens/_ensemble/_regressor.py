@@ -250,7 +250,8 @@ class DeepEnsembleRegressor(RegressorMixin, _BaseDeepEnsemble):
 
         It trains on all the rows it is given: ``early_stopping``,
         ``n_iter_no_change``, ``max_iter`` and the ``learning_rate`` schedule
-        play no part (a rate already reduced by ``fit`` is kept). There is no
+        play no part (a rate already reduced by ``fit`` is kept), and it takes
+        no validation set (``fit``'s ``X_val``). There is no
         recalibration either: a ``calibration_factors_`` of an earlier ``fit``
         is removed, since it no longer describes the updated members (refit to
         recalibrate). The L2 penalty is divided by the total weight of the
