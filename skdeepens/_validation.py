@@ -193,7 +193,49 @@ def check_class_labels(y):
         )
 
 
-def check_sample_weight(sample_weight, n_samples, *, training=False):
+def check_class_weight(class_weight, classes):
+    """Reject a ``class_weight`` dict naming no class, or with a bad weight.
+
+    scikit-learn's ``compute_sample_weight`` lets a label that is not a class
+    through whenever every class has a weight, and takes negative weights:
+    both are mistakes (a typo in a label, a sign), caught here.
+
+    Parameters
+    ----------
+    class_weight : dict, "balanced" or None
+        The classifier's parameter; only a dict is checked.
+    classes : ndarray of shape (n_classes,)
+        The classes of the fit.
+    """
+    if not isinstance(class_weight, dict):
+        return
+    known = set(classes.tolist())
+    unknown = [_python(label) for label in class_weight if label not in known]
+    if unknown:
+        raise ValueError(
+            f"class_weight has labels {unknown} that are not among the classes "
+            f"{classes.tolist()}; its keys must be class labels of y"
+        )
+    for label, weight in class_weight.items():
+        if (
+            isinstance(weight, (bool, np.bool_))
+            or not isinstance(weight, Real)
+            or not (np.isfinite(weight) and weight >= 0)
+        ):
+            raise ValueError(
+                "class_weight must map each class to a finite weight >= 0; got "
+                f"{_python(label)!r}: {weight!r}"
+            )
+
+
+def _python(value):
+    """A NumPy scalar as the Python value it holds, for readable messages."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def check_sample_weight(
+    sample_weight, n_samples, *, training=False, name="sample_weight"
+):
     """Finite, non-negative weights of shape (n_samples,) with a positive sum.
 
     The one check of ``sample_weight``, for the metrics and the estimators'
@@ -209,6 +251,8 @@ def check_sample_weight(sample_weight, n_samples, *, training=False):
         For a fit: ``None`` becomes weights of 1, and the largest weight must
         survive the float32 training arithmetic. Otherwise ``None`` stays
         ``None`` (an unweighted mean).
+    name : str, default="sample_weight"
+        The argument's name, for the messages (``"sample_weight_val"``).
 
     Returns
     -------
@@ -222,28 +266,26 @@ def check_sample_weight(sample_weight, n_samples, *, training=False):
         isinstance(sample_weight, np.ndarray) and sample_weight.ndim == 0
     ):
         sample_weight = np.full(n_samples, sample_weight, dtype=np.float64)
-    sample_weight = column_or_1d(
-        sample_weight, dtype=np.float64, input_name="sample_weight"
-    )
+    sample_weight = column_or_1d(sample_weight, dtype=np.float64, input_name=name)
     if sample_weight.shape[0] != n_samples:
         raise ValueError(
-            f"sample_weight has {sample_weight.shape[0]} entries but there are "
+            f"{name} has {sample_weight.shape[0]} entries but there are "
             f"{n_samples} samples"
         )
     if not np.all(np.isfinite(sample_weight)):
-        raise ValueError("sample_weight must be finite and >= 0; got NaN or inf")
+        raise ValueError(f"{name} must be finite and >= 0; got NaN or inf")
     if np.any(sample_weight < 0):
-        raise ValueError("sample_weight must be finite and >= 0; got negative values")
+        raise ValueError(f"{name} must be finite and >= 0; got negative values")
     if not np.sum(sample_weight) > 0:
         raise ValueError(
-            "sample_weight must not sum to zero (no sample has a positive weight)"
+            f"{name} must not sum to zero (no sample has a positive weight)"
         )
     if training:
-        _check_float32_weights(sample_weight)
+        _check_float32_weights(sample_weight, name)
     return sample_weight
 
 
-def _check_float32_weights(sample_weight):
+def _check_float32_weights(sample_weight, name):
     # The weights' scale matters (it sets the penalty alpha / total weight), so
     # they are not rescaled: the largest must be a normal float32 and their sum
     # must stay finite in float32. (Weights far below the largest may round to 0
@@ -252,9 +294,9 @@ def _check_float32_weights(sample_weight):
     largest = sample_weight.max()
     if not _FLOAT32.tiny <= largest <= limit:
         raise ValueError(
-            f"sample_weight has a largest value of {largest:.3g}; training runs in "
+            f"{name} has a largest value of {largest:.3g}; training runs in "
             f"float32, so it must lie in [{_FLOAT32.tiny:.3g}, {limit:.3g}]. Rescale "
-            "sample_weight (its overall scale sets the strength of alpha)."
+            f"{name} (its overall scale sets the strength of alpha)."
         )
 
 

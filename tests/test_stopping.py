@@ -151,6 +151,31 @@ def test_an_improving_member_never_stops():
     assert bool(final.active[0]) and int(final.n_decays[0]) == 0
 
 
+def test_the_best_epoch_is_the_epoch_of_the_last_improvement():
+    # Epoch 4 improves on the best by less than tol: a stall for the rule,
+    # but the trainer's snapshot (and so best_epoch) moves to it.
+    hyper = _schedule(patience=10)
+    monitored = jnp.float32([[3.0, 9.0], [2.0, 8.0], [2.5, 7.0], [1.99, 6.0], [5, 6]])
+    init = stopping.init_stopping(np.full(2, 0.1), [True, True])
+
+    def epoch(state, loss):
+        state = stopping.update_stopping(state, loss, np.float32(0.1))
+        return stopping.update_schedule(state, hyper), None
+
+    final, _ = jax.jit(lambda s, m: jax.lax.scan(epoch, s, m))(init, monitored)
+    np.testing.assert_array_equal(final.n_epochs, [5, 5])
+    # Member 1's last epoch ties its best: the first of equal losses is kept.
+    np.testing.assert_array_equal(final.best_epoch, [4, 4])
+    np.testing.assert_array_equal(final.no_improvement, [3, 1])
+
+
+def test_stopped_members_count_no_more_epochs():
+    state = _state(n_members=2, active=[True, False])
+    new = stopping.update_stopping(state, jnp.float32([1.0, 1.0]), np.float32(0.0))
+    np.testing.assert_array_equal(new.n_epochs, [1, 0])
+    np.testing.assert_array_equal(new.best_epoch, [1, 0])
+
+
 def test_rule_under_vmap_is_the_stacked_rule():
     """One member at a time under vmap equals all members stacked."""
     rng = np.random.default_rng(0)
@@ -161,6 +186,8 @@ def test_rule_under_vmap_is_the_stacked_rule():
         no_improvement=rng.integers(0, 5, 5).astype(np.int32),
         n_decays=rng.integers(0, 3, 5).astype(np.int32),
         active=rng.uniform(size=5) < 0.7,
+        n_epochs=rng.integers(5, 9, 5).astype(np.int32),
+        best_epoch=rng.integers(0, 5, 5).astype(np.int32),
     )
     monitored = rng.uniform(0, 2, 5).astype(np.float32)
     hyper = _schedule(patience=2, decay_patience=1, max_decays=2)

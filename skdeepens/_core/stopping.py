@@ -40,6 +40,13 @@ class StopState(NamedTuple):
         Whether the stopping rule stopped it.
     diverged : array of shape (n_members,), bool
         Whether a non-finite loss or parameter stopped it.
+    n_epochs : array of shape (n_members,), int
+        Epochs the member has completed (a diverged one's failed epoch not
+        counted).
+    best_epoch : array of shape (n_members,), int
+        The epoch (1-based, counted as ``n_epochs``) of the best monitored
+        loss, the one whose parameters the trainer's snapshot keeps when it
+        monitors a validation set (0 before the first epoch).
     """
 
     learning_rate: jax.Array
@@ -49,6 +56,8 @@ class StopState(NamedTuple):
     active: jax.Array
     converged: jax.Array
     diverged: jax.Array
+    n_epochs: jax.Array
+    best_epoch: jax.Array
 
 
 def init_stopping(learning_rate, active):
@@ -75,6 +84,8 @@ def init_stopping(learning_rate, active):
         active=np.asarray(active, bool),
         converged=np.zeros(n_members, bool),
         diverged=np.zeros(n_members, bool),
+        n_epochs=np.zeros(n_members, np.int32),
+        best_epoch=np.zeros(n_members, np.int32),
     )
 
 
@@ -107,6 +118,11 @@ def improved(state, monitored):
 def update_stopping(state, monitored, tol):
     """Count a stall or reset the count, and keep the best monitored loss.
 
+    The best loss and its epoch move on any improvement (:func:`improved`,
+    without ``tol``), as the trainer's best-parameter snapshot does, so that
+    ``best_epoch`` names the epoch of the snapshot; ``tol`` only decides what
+    counts as a stall.
+
     Parameters
     ----------
     state : StopState
@@ -121,6 +137,8 @@ def update_stopping(state, monitored, tol):
         Inactive members unchanged.
     """
     active = state.active
+    n_epochs = state.n_epochs + active
+    best_epoch = jnp.where(improved(state, monitored), n_epochs, state.best_epoch)
     stalled = monitored > state.best_loss - tol
     no_improvement = jnp.where(
         active,
@@ -130,7 +148,12 @@ def update_stopping(state, monitored, tol):
     best_loss = jnp.where(
         active, jnp.minimum(state.best_loss, monitored), state.best_loss
     )
-    return state._replace(best_loss=best_loss, no_improvement=no_improvement)
+    return state._replace(
+        best_loss=best_loss,
+        no_improvement=no_improvement,
+        n_epochs=n_epochs,
+        best_epoch=best_epoch,
+    )
 
 
 def update_schedule(state, hyper):

@@ -175,6 +175,10 @@ class FitResult(NamedTuple):
         The monitored loss of the initial parameters.
     best_loss : ndarray of shape (n_members,)
         The best monitored loss reached.
+    best_epoch : ndarray of shape (n_members,), int
+        The epoch (1-based) whose parameters ``params`` holds: the epoch of the
+        best validation loss when there is a validation set (the first, on a
+        tie), else the member's last epoch.
     opt_state : tuple of ndarray
         Adam's state after the last epoch (of the last parameters, not of a
         best snapshot), as the flat leaves of its pytree, each with a leading
@@ -192,6 +196,7 @@ class FitResult(NamedTuple):
     diverged_epoch: np.ndarray
     initial_loss: np.ndarray
     best_loss: np.ndarray
+    best_epoch: np.ndarray
     opt_state: tuple
     learning_rate: np.ndarray
 
@@ -578,6 +583,9 @@ def _fit_result(state, curves, initial_loss, n_members, has_validation):
         diverged_epoch=diverged_epoch,
         initial_loss=host(initial_loss).astype(np.float64),
         best_loss=stop.best_loss.astype(np.float64),
+        best_epoch=(stop.best_epoch if has_validation else stop.n_epochs).astype(
+            np.int64
+        ),
         opt_state=tuple(jax.tree_util.tree_leaves(host(state.opt_state))),
         learning_rate=stop.learning_rate,
     )

@@ -28,6 +28,7 @@ from .._families import check_scale_losses
 from .._validation import weighted_standardisation as _weighted_standardisation
 from ._members import (
     _FittedMembers,
+    _given_validation_split,
     _held_out_split,
     _init_member,
     _init_prior,
@@ -134,12 +135,26 @@ class _BaseDeepEnsemble(BaseEstimator):
     # Keyword arguments of validate_data for this estimator's y.
     _validate_data_kwargs: dict = {}
 
-    def _fit(self, X, y, sample_weight, *, incremental=False, classes=None):
+    def _fit(
+        self,
+        X,
+        y,
+        sample_weight,
+        *,
+        incremental=False,
+        classes=None,
+        X_val=None,
+        y_val=None,
+        sample_weight_val=None,
+    ):
         """``fit`` (or with ``incremental``, ``partial_fit``) of either estimator.
 
         The input checks are written here once; the estimator's own checks of
         y are its ``_validate_targets`` hook, as ``_validate_input`` is in
-        scikit-learn's MLP. The fit then builds the new record of the members,
+        scikit-learn's MLP, and its class weights (if any) its
+        ``_class_weighted`` hook. A validation set ``X_val, y_val`` (``fit``
+        only) is checked after the training data, against the features and
+        targets they set. The fit then builds the new record of the members,
         and the fitted attributes are set from it in one place
         (:meth:`_set_fitted`) only when everything succeeded: a fit that
         raises leaves the estimator as it was. (``validate_data(reset=True)``
@@ -166,7 +181,13 @@ class _BaseDeepEnsemble(BaseEstimator):
             sample_weight = _validation.check_sample_weight(
                 sample_weight, len(X), training=True
             )
+            sample_weight = self._class_weighted(
+                y, sample_weight, target_state, method=method
+            )
             _validation.check_magnitude(X, "X")
+            given = self._validate_validation_set(
+                X_val, y_val, sample_weight_val, targets, target_state
+            )
             signature = _validation.fit_signature(
                 activation=self.activation,
                 loss=self.loss,
@@ -183,13 +204,72 @@ class _BaseDeepEnsemble(BaseEstimator):
             if incremental:
                 members = self._partial_fit_members(X, targets, sample_weight)
             else:
-                members = self._fit_members(X, targets, sample_weight, stratify)
+                members = self._fit_members(
+                    X, targets, sample_weight, stratify, given=given
+                )
             self._set_fitted(members, _fit_signature=signature, **target_state)
         return self
 
     def _signature_outputs(self, targets):
         """The target width warm starts must keep (None: not compared)."""
         return None
+
+    def _class_weighted(self, y, sample_weight, target_state, *, method):
+        """``sample_weight`` times the class weights (the classifier's hook)."""
+        return sample_weight
+
+    def _validate_validation_set(
+        self, X_val, y_val, sample_weight_val, targets, target_state
+    ):
+        """The checked validation set ``(X_val, targets_val, weights_val)``, or None.
+
+        ``X_val`` is validated as predict validates X (``reset=False``): the
+        features, their names and their order are those the training data
+        just set. Its targets go through the estimator's
+        ``_validate_validation_targets`` hook, against the training
+        ``targets`` and ``target_state`` (the classes). As in
+        scikit-learn's HistGradientBoosting, a validation set that nothing
+        in the fit would use is an error rather than silently ignored.
+        """
+        if X_val is None and y_val is None:
+            if sample_weight_val is not None:
+                raise ValueError(
+                    "sample_weight_val is given without a validation set; pass "
+                    "X_val and y_val with it, or drop it"
+                )
+            return None
+        if y_val is None:
+            raise ValueError("X_val is given, but y_val is not; pass both or neither")
+        if X_val is None:
+            raise ValueError("y_val is given, but X_val is not; pass both or neither")
+        if not any(self._held_out_uses().values()):
+            recalibration = (
+                ", and no recalibration" if "calibration" in self.get_params() else ""
+            )
+            raise ValueError(
+                "X_val and y_val are given, but this fit uses no validation set "
+                f"(early_stopping=False{recalibration}). Set early_stopping=True "
+                "for the validation set to monitor early stopping, or drop X_val "
+                "and y_val."
+            )
+        try:
+            X_val, y_val = validate_data(
+                self,
+                X_val,
+                y_val,
+                reset=False,
+                ensure_min_samples=1,
+                dtype=np.float64,
+                **self._validate_data_kwargs,
+            )
+        except ValueError as exc:
+            raise ValueError(f"Invalid validation set X_val, y_val: {exc}") from exc
+        targets_val = self._validate_validation_targets(y_val, targets, target_state)
+        sample_weight_val = _validation.check_sample_weight(
+            sample_weight_val, len(X_val), training=True, name="sample_weight_val"
+        )
+        _validation.check_magnitude(X_val, "X_val")
+        return X_val, targets_val, sample_weight_val
 
     def _fitted_members(self):
         """The record of the fitted members, read from the fitted attributes."""
@@ -201,6 +281,7 @@ class _BaseDeepEnsemble(BaseEstimator):
             prior_scale=self._fitted_prior_scale,
             loss_curve=self.loss_curve_,
             validation_curve=getattr(self, "validation_loss_curve_", None),
+            best_epoch=self.best_epoch_,
             calibration_factors=getattr(self, "calibration_factors_", None),
             n_partial_fits=self._n_partial_fits,
         )
@@ -225,6 +306,7 @@ class _BaseDeepEnsemble(BaseEstimator):
         self.params_ = members.params
         self.loss_curve_ = members.loss_curve
         self.n_iter_ = int(members.loss_curve.shape[0])
+        self.best_epoch_ = members.best_epoch
         self._adam_state = members.adam_state
         self._learning_rates = members.learning_rates
         self._fitted_prior_scale = members.prior_scale
@@ -232,7 +314,7 @@ class _BaseDeepEnsemble(BaseEstimator):
         for name, value in state.items():
             setattr(self, name, value)
 
-    def _fit_members(self, X, targets, sample_weight, stratify=None):
+    def _fit_members(self, X, targets, sample_weight, stratify=None, given=None):
         """Standardise, then train the members this fit adds; their new record.
 
         Parameters
@@ -245,6 +327,9 @@ class _BaseDeepEnsemble(BaseEstimator):
             Validated non-negative weights.
         stratify : ndarray or None
             Labels to stratify the held-out split by (classification).
+        given : tuple of ndarray or None
+            The validated validation set ``(X_val, targets_val, weights_val)``,
+            which takes the place of the held-out rows (None: hold rows out).
 
         Returns
         -------
@@ -272,7 +357,11 @@ class _BaseDeepEnsemble(BaseEstimator):
         if not warm:
             self._start_members(X, targets, sample_weight)
         arrays = self._training_arrays(X, targets, sample_weight)
-        train, stopping, calibration = self._held_out_rows(arrays, stratify)
+        if given is None:
+            train, stopping, calibration = self._held_out_rows(arrays, stratify)
+        else:
+            train = arrays
+            stopping, calibration = self._given_rows(self._training_arrays(*given))
         _check_some_weight(train[2])
 
         members = range(n_existing, self.n_estimators)
@@ -331,6 +420,20 @@ class _BaseDeepEnsemble(BaseEstimator):
             rows(stopping_idx, uses["early_stopping"]),
             rows(calibration_idx, uses["calibration"]),
         )
+
+    def _given_rows(self, arrays):
+        """Early-stopping and calibration rows of a given validation set.
+
+        The validation set takes the place of the rows held out of the
+        training data, on the same rule: with both early stopping and
+        calibration, each gets its own half of it (see :meth:`_held_out_rows`);
+        with one, all of it.
+        """
+        uses = self._held_out_uses()
+        purposes = [name for name, used in uses.items() if used]
+        parts = _given_validation_split(arrays[2], seed=self._seed, purposes=purposes)
+        rows = dict(zip(purposes, (tuple(a[idx] for a in arrays) for idx in parts)))
+        return rows.get("early_stopping"), rows.get("calibration")
 
     def _start_members(self, X, targets, sample_weight):
         """What every later fit of the members keeps: scaling and the seed."""

@@ -4,6 +4,7 @@ import numpy as np
 from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.utils import Bunch
 from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 
 from .. import _validation
@@ -11,7 +12,12 @@ from .._mixture import (
     classification_uncertainty,
 )
 from ._base import _BaseDeepEnsemble
-from ._docs import _COMMON_ATTRIBUTES_DOC, _COMMON_PARAMETERS_DOC, _splice
+from ._docs import (
+    _COMMON_ATTRIBUTES_DOC,
+    _COMMON_PARAMETERS_DOC,
+    _splice,
+    _validation_set_doc,
+)
 
 
 class DeepEnsembleClassifier(ClassifierMixin, _BaseDeepEnsemble):
@@ -35,6 +41,22 @@ class DeepEnsembleClassifier(ClassifierMixin, _BaseDeepEnsemble):
         Training loss of each member: softmax cross-entropy, or the
         multiclass Brier score of the softmax probabilities.
     adversarial_epsilon""",
+        ).replace(
+            "    warm_start : bool",
+            """    class_weight : dict, "balanced" or None, default=None
+        Weights of the classes, as in scikit-learn's classifiers: a dict
+        ``{class_label: weight}`` (classes it omits weigh 1, and a label that
+        is no class of y raises), or "balanced", ``n_samples / (n_classes *
+        np.bincount(y))`` from the classes' frequencies in the y of ``fit``.
+        Each training row's weight is multiplied by its class's, in the loss,
+        the standardisation and the rows held out for early stopping alike
+        (:func:`~sklearn.utils.class_weight.compute_sample_weight`); the rows
+        of a validation set given to ``fit`` keep their own
+        ``sample_weight_val``, as in HistGradientBoostingClassifier. ``None``:
+        every class weighs 1. ``partial_fit`` applies a dict, and refuses
+        "balanced" (the frequencies of one call are not the data's), as
+        SGDClassifier does.
+    warm_start : bool""",
         )
         + """
     Attributes
@@ -62,6 +84,7 @@ class DeepEnsembleClassifier(ClassifierMixin, _BaseDeepEnsemble):
     _parameter_constraints = {
         **_BaseDeepEnsemble._parameter_constraints,
         "loss": [StrOptions({"log_loss", "brier"})],
+        "class_weight": [dict, StrOptions({"balanced"}), None],
     }
 
     def __init__(
@@ -83,6 +106,7 @@ class DeepEnsembleClassifier(ClassifierMixin, _BaseDeepEnsemble):
         n_iter_no_change="auto",
         tol=1e-4,
         prior_scale=0.0,
+        class_weight=None,
         warm_start=False,
         random_state=None,
         verbose=0,
@@ -103,12 +127,22 @@ class DeepEnsembleClassifier(ClassifierMixin, _BaseDeepEnsemble):
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
         self.prior_scale = prior_scale
+        self.class_weight = class_weight
         self.warm_start = warm_start
         self.random_state = random_state
         self.verbose = verbose
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
+    def fit(
+        self,
+        X,
+        y,
+        sample_weight=None,
+        *,
+        X_val=None,
+        y_val=None,
+        sample_weight_val=None,
+    ):
         """Train the ensemble.
 
         Parameters
@@ -119,14 +153,40 @@ class DeepEnsembleClassifier(ClassifierMixin, _BaseDeepEnsemble):
             Class labels of any type scikit-learn accepts (ints, strings,
             booleans); at least two classes.
         sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative weights; a zero weight removes a row.
+            Non-negative weights; a zero weight removes a row. Multiplied by
+            the weights of ``class_weight``.
+        X_val, y_val, sample_weight_val
+            See below.
 
         Returns
         -------
         self : DeepEnsembleClassifier
             The fitted estimator.
         """
-        return self._fit(X, y, sample_weight)
+        return self._fit(
+            X,
+            y,
+            sample_weight,
+            X_val=X_val,
+            y_val=y_val,
+            sample_weight_val=sample_weight_val,
+        )
+
+    fit.__doc__ = _splice(
+        fit.__doc__,
+        "        X_val, y_val, sample_weight_val\n            See below.\n",
+        _validation_set_doc(
+            "(n_val,)",
+            "Labels of the validation set, each one of the classes of y.",
+            "``early_stopping=False``",
+            extra="""\
+            ``class_weight`` does not weigh its rows, as in
+            HistGradientBoostingClassifier: its weights are
+            ``sample_weight_val`` alone, so that the monitored loss is the
+            one the user chose.
+""",
+        ),
+    )
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None, classes=None):
@@ -143,7 +203,9 @@ class DeepEnsembleClassifier(ClassifierMixin, _BaseDeepEnsemble):
 
         It trains on all the rows it is given: ``early_stopping``,
         ``n_iter_no_change``, ``max_iter`` and the ``learning_rate`` schedule
-        play no part (a rate already reduced by ``fit`` is kept). The L2
+        play no part (a rate already reduced by ``fit`` is kept), and it takes
+        no validation set (``fit``'s ``X_val``). A ``class_weight`` dict
+        weighs the rows of each call; "balanced" raises. The L2
         penalty is divided by the total weight of the rows of each call. To
         add members, use ``fit`` with ``warm_start=True``; here
         ``n_estimators`` must equal the number of fitted members.
@@ -202,6 +264,54 @@ class DeepEnsembleClassifier(ClassifierMixin, _BaseDeepEnsemble):
                 )
         one_hot = np.eye(len(classes), dtype=np.float64)[encoded]
         return one_hot, encoded, {"classes_": classes}
+
+    def _class_weighted(self, y, sample_weight, target_state, *, method):
+        """``sample_weight`` times each row's class weight (the hook of ``_fit``).
+
+        As in scikit-learn's classifiers (HistGradientBoostingClassifier's
+        ``_finalize_sample_weight``): the weights of
+        :func:`~sklearn.utils.class_weight.compute_sample_weight` multiply the
+        training rows' weights, before the held-out split, so that the
+        standardisation, the loss and the rows held out of the training data
+        all see them. A validation set given to ``fit`` keeps its own
+        ``sample_weight_val``, as in HistGradientBoosting.
+        """
+        if self.class_weight is None:
+            return sample_weight
+        if method == "partial_fit" and self.class_weight == "balanced":
+            # As SGDClassifier: one call's balance is not the data's.
+            raise ValueError(
+                "class_weight='balanced' is not supported by partial_fit: the "
+                "class frequencies of one call are not those of the data. Pass "
+                "the weights as a dict, e.g. dict(zip(classes, "
+                "compute_class_weight('balanced', classes=classes, y=y_all)))."
+            )
+        classes = target_state["classes_"]
+        _validation.check_class_weight(self.class_weight, classes)
+        # compute_sample_weight(class_weight, y) is this over np.unique(y);
+        # over every class, a partial_fit call whose y lacks a class a dict
+        # weighs still gets each row's weight.
+        per_class = compute_class_weight(self.class_weight, classes=classes, y=y)
+        return _validation.check_sample_weight(
+            sample_weight * per_class[np.searchsorted(classes, y)],
+            len(y),
+            training=True,
+            name="sample_weight times class_weight",
+        )
+
+    def _validate_validation_targets(self, y_val, targets, target_state):
+        """One-hot targets of ``y_val``, whose labels must be training classes."""
+        classes = target_state["classes_"]
+        _validation.check_class_labels(y_val)
+        check_classification_targets(y_val)
+        known = set(classes.tolist())
+        unknown = [label for label in np.unique(y_val).tolist() if label not in known]
+        if unknown:
+            raise ValueError(
+                f"y_val has labels {unknown} that are not among the classes of "
+                f"the training data {classes.tolist()}"
+            )
+        return np.eye(len(classes), dtype=np.float64)[np.searchsorted(classes, y_val)]
 
     def _partial_fit_classes(self, classes, first):
         """The classes of a partial_fit call, checked against the fitted ones."""

@@ -62,16 +62,19 @@ _COMMON_PARAMETERS_DOC = """
     shuffle : bool, default=True
         Whether each member draws its own data order every epoch.
     early_stopping : bool, default=True
-        Set aside ``validation_fraction`` of the training data and stop each
+        Set aside ``validation_fraction`` of the training data (or monitor the
+        validation set ``X_val, y_val`` given to ``fit``) and stop each
         member when its validation loss (the training loss, without penalty or
         adversarial term) has not improved by ``tol`` for ``n_iter_no_change``
-        epochs; each member keeps its best parameters. On by default, unlike
-        scikit-learn's MLP: a network trained on a likelihood overfits by
-        growing overconfident (its variance shrinks) long before its error
-        rises, and how long to train differs widely between data sets. With
+        epochs; each member keeps its best parameters (``best_epoch_``). On
+        by default, unlike scikit-learn's MLP: a network trained on a
+        likelihood overfits by growing overconfident (its variance shrinks)
+        long before its error rises, and how long to train differs widely
+        between data sets. With
         ``early_stopping=False`` a member stops when its training loss stalls.
     validation_fraction : float, default=0.1
-        Share of the training data set aside when ``early_stopping=True``.
+        Share of the training data set aside when ``early_stopping=True``;
+        ignored when ``fit`` is given ``X_val, y_val``.
     n_iter_no_change : int, np.inf or "auto", default="auto"
         Epochs without improvement by at least ``tol`` after which a member
         stops (or, with ``learning_rate="adaptive"``, its rate is reduced).
@@ -109,6 +112,37 @@ _COMMON_PARAMETERS_DOC = """
         the members still training, and the elapsed time.
 """
 
+
+def _validation_set_doc(y_shape, y_text, unused, extra=""):
+    """The documentation of ``fit``'s ``X_val, y_val, sample_weight_val``.
+
+    Indented for a method's docstring. ``y_shape`` and ``y_text`` describe the
+    estimator's ``y_val``, ``unused`` the settings under which no validation
+    set is used; ``extra`` (lines indented by 12 spaces) adds to the
+    description of ``X_val``.
+    """
+    return f"""\
+        X_val : array-like of shape (n_val, n_features), default=None
+            A validation set, with scikit-learn's HistGradientBoosting meaning:
+            given, it monitors early stopping in place of the
+            ``validation_fraction`` of the training rows (which is then
+            ignored), and every training row trains. It is checked as X is at
+            prediction (the features, their names and their order of the
+            training data), and must come with ``y_val``; a fit that would not
+            use it ({unused}) raises. In
+            a :class:`~sklearn.pipeline.Pipeline`, ``transform_input=["X_val"]``
+            transforms it as X; with metadata routing, request it with
+            ``set_fit_request(X_val=True, y_val=True, sample_weight_val=True)``.
+            A warm start monitors its new members on the X_val of its own call.
+{extra}\
+        y_val : array-like of shape {y_shape}, default=None
+            {y_text}
+        sample_weight_val : array-like of shape (n_val,), default=None
+            Non-negative weights of the validation rows, checked as
+            ``sample_weight``; None weighs every row alike.
+"""
+
+
 _COMMON_ATTRIBUTES_DOC = """
     params_ : tuple of (ndarray, ndarray)
         Each layer's weights of shape (n_estimators, fan_in, fan_out) and biases
@@ -124,6 +158,15 @@ _COMMON_ATTRIBUTES_DOC = """
     n_iter_ : int
         Epochs run by the longest-training member (``n_iter`` rows of the
         loss curves), plus one per ``partial_fit`` call since.
+    best_epoch_ : ndarray of shape (n_estimators,), int
+        The epoch, counted from 1 as ``n_iter_`` counts them, whose parameters
+        each member keeps: row ``best_epoch_[m] - 1`` of the loss curves. With
+        early stopping, the epoch of the member's lowest validation loss (the
+        first, on a tie; ``tol`` only decides when it stops), so
+        ``np.nanargmin(validation_loss_curve_, axis=0) + 1``; without, the
+        member's last epoch (``n_iter_`` for every member on a fixed
+        schedule). A warm start appends its new members' epochs; a
+        ``partial_fit`` call sets every member's to the new ``n_iter_``.
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (n_features,)

@@ -24,6 +24,9 @@ _PRIOR_STREAM = 0x5052494F  # "PRIO"
 # Seed-sequence key of the held-out split (early stopping, recalibration),
 # apart from every member's key.
 _VALIDATION_STREAM = 2**32 - 1
+# Seed-sequence key of the halves of a validation set given to fit (X_val),
+# when early stopping and calibration each need rows of their own.
+_GIVEN_VALIDATION_STREAM = 2**32 - 2
 # What turns off each use of held-out rows, for the messages.
 _HELD_OUT_REMEDIES = {
     "early_stopping": "early_stopping=False",
@@ -117,6 +120,45 @@ def _held_out_split(sample_weight, stratify, *, seed, validation_fraction, purpo
             f"{exc}. Set {remedy}, or a smaller validation_fraction."
         ) from exc
     return np.concatenate([train, others]), val
+
+
+def _given_validation_split(sample_weight, *, seed, purposes):
+    """Row indices of a given validation set (X_val) for each purpose.
+
+    With one purpose it has every row. With two (early stopping and
+    calibration), the rows of positive weight are shuffled and dealt out in
+    turn, so each purpose gets half of them and no row serves both (zero-weight
+    rows carry no loss and are left out); the shuffle has a stream of its own,
+    so a warm start deals the same rows out again.
+
+    Parameters
+    ----------
+    sample_weight : ndarray of shape (n_val,)
+        ``sample_weight_val``, with a positive sum.
+    seed : int
+        The fit's seed.
+    purposes : sequence of str
+        What the rows are for (``"early_stopping"``, ``"calibration"``).
+
+    Returns
+    -------
+    parts : list of ndarray of int
+        One index array per purpose, in the order of ``purposes``.
+    """
+    if len(purposes) == 1:
+        return [np.arange(len(sample_weight))]
+    positive = np.flatnonzero(sample_weight > 0)
+    if len(positive) < len(purposes):
+        what = " and ".join(purposes)
+        remedy = " or ".join(_HELD_OUT_REMEDIES[p] for p in purposes)
+        raise ValueError(
+            f"{what} need at least {len(purposes)} validation samples with a "
+            f"positive sample_weight_val (one for each); got {len(positive)}. "
+            f"Set {remedy}, or pass more validation samples."
+        )
+    rng = _member_rng(seed, _GIVEN_VALIDATION_STREAM)
+    shuffled = rng.permutation(positive)
+    return [shuffled[i :: len(purposes)] for i in range(len(purposes))]
 
 
 def _init_prior(rng, shapes, activation, n_location):
@@ -232,6 +274,9 @@ class _FittedMembers(NamedTuple):
         As ``loss_curve_``.
     validation_curve : ndarray of shape (n_iter, n_members) or None
         As ``validation_loss_curve_`` (None: no member monitored one).
+    best_epoch : ndarray of shape (n_members,), int
+        As ``best_epoch_``: the row (1-based) of the curves whose parameters
+        each member holds.
     calibration_factors : ndarray of shape (2, n_outputs) or None
         As ``calibration_factors_`` (None: not recalibrated).
     n_partial_fits : int
@@ -245,6 +290,7 @@ class _FittedMembers(NamedTuple):
     prior_scale: float
     loss_curve: np.ndarray
     validation_curve: np.ndarray | None
+    best_epoch: np.ndarray
     calibration_factors: np.ndarray | None
     n_partial_fits: int
 
@@ -259,6 +305,7 @@ class _FittedMembers(NamedTuple):
             prior_scale=prior_scale,
             loss_curve=result.loss_curve,
             validation_curve=result.validation_curve,
+            best_epoch=result.best_epoch,
             calibration_factors=None,
             n_partial_fits=0,
         )
@@ -294,6 +341,7 @@ class _FittedMembers(NamedTuple):
             prior_scale=new.prior_scale,
             loss_curve=_append_columns(self.loss_curve, new.loss_curve),
             validation_curve=validation,
+            best_epoch=np.concatenate([self.best_epoch, new.best_epoch]),
             calibration_factors=None,
         )
 
@@ -302,7 +350,8 @@ class _FittedMembers(NamedTuple):
 
         Fitted for the members before the update, a recalibration describes
         them no more: it is dropped. No rows are held out, so the validation
-        curve, if any, gains a row of NaN and keeps ``n_iter`` rows.
+        curve, if any, gains a row of NaN and keeps ``n_iter`` rows. Every
+        member keeps the parameters of that epoch, the curves' new last row.
         """
         validation = self.validation_curve
         if validation is not None:
@@ -314,6 +363,7 @@ class _FittedMembers(NamedTuple):
             learning_rates=result.learning_rate,
             loss_curve=np.vstack([self.loss_curve, result.loss_curve]),
             validation_curve=validation,
+            best_epoch=self.loss_curve.shape[0] + result.best_epoch,
             calibration_factors=None,
             n_partial_fits=self.n_partial_fits + 1,
         )

@@ -20,7 +20,12 @@ from .._mixture import (
 )
 from .._validation import weighted_standardisation as _weighted_standardisation
 from ._base import _BaseDeepEnsemble
-from ._docs import _COMMON_ATTRIBUTES_DOC, _COMMON_PARAMETERS_DOC, _splice
+from ._docs import (
+    _COMMON_ATTRIBUTES_DOC,
+    _COMMON_PARAMETERS_DOC,
+    _splice,
+    _validation_set_doc,
+)
 from ._members import _predict_members, _scale_from_raw
 
 
@@ -72,7 +77,8 @@ class DeepEnsembleRegressor(RegressorMixin, _BaseDeepEnsemble):
         turns it off. Point losses have no distribution to calibrate. With
         both early stopping and calibration on, each has at least one
         held-out row of its own, so a fit needs at least 3 rows of positive
-        weight.
+        weight. A validation set given to ``fit`` (``X_val, y_val``) takes
+        the place of the held-out rows, on the same rule: see ``fit``.
     adversarial_epsilon""",
         )
         + """
@@ -169,7 +175,16 @@ class DeepEnsembleRegressor(RegressorMixin, _BaseDeepEnsemble):
         return tags
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
+    def fit(
+        self,
+        X,
+        y,
+        sample_weight=None,
+        *,
+        X_val=None,
+        y_val=None,
+        sample_weight_val=None,
+    ):
         """Train the ensemble.
 
         Parameters
@@ -181,13 +196,43 @@ class DeepEnsembleRegressor(RegressorMixin, _BaseDeepEnsemble):
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights; a zero weight removes a row (the internal
             standardisation is weighted too).
+        X_val, y_val, sample_weight_val
+            See below.
 
         Returns
         -------
         self : DeepEnsembleRegressor
             The fitted estimator.
         """
-        return self._fit(X, y, sample_weight)
+        return self._fit(
+            X,
+            y,
+            sample_weight,
+            X_val=X_val,
+            y_val=y_val,
+            sample_weight_val=sample_weight_val,
+        )
+
+    fit.__doc__ = _splice(
+        fit.__doc__,
+        "        X_val, y_val, sample_weight_val\n            See below.\n",
+        _validation_set_doc(
+            "(n_val,) or (n_val, n_outputs)",
+            "Targets of the validation set, of the width of y.",
+            "``early_stopping=False`` with ``calibration=None`` or a point loss",
+            extra="""\
+            With ``calibration="scale"`` it also fits the recalibration, in
+            place of held-out training rows: whoever sets rows aside for
+            validation expects the fit to learn from every other row. With
+            early stopping too, its rows of positive weight are dealt out at
+            random (seeded by ``random_state``) into two halves, one to
+            monitor early stopping and one to fit the recalibration, never a
+            row for both (see ``calibration``); with ``calibration=None`` all
+            of it monitors early stopping, and with ``early_stopping=False``
+            all of it fits the recalibration.
+""",
+        ),
+    )
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None):
@@ -205,7 +250,8 @@ class DeepEnsembleRegressor(RegressorMixin, _BaseDeepEnsemble):
 
         It trains on all the rows it is given: ``early_stopping``,
         ``n_iter_no_change``, ``max_iter`` and the ``learning_rate`` schedule
-        play no part (a rate already reduced by ``fit`` is kept). There is no
+        play no part (a rate already reduced by ``fit`` is kept), and it takes
+        no validation set (``fit``'s ``X_val``). There is no
         recalibration either: a ``calibration_factors_`` of an earlier ``fit``
         is removed, since it no longer describes the updated members (refit to
         recalibrate). The L2 penalty is divided by the total weight of the
@@ -230,6 +276,18 @@ class DeepEnsembleRegressor(RegressorMixin, _BaseDeepEnsemble):
         return self._fit(X, y, sample_weight, incremental=True)
 
     _validate_data_kwargs = {"multi_output": True, "y_numeric": True}
+
+    def _validate_validation_targets(self, y_val, targets, target_state):
+        """2-D float targets of ``y_val``, of the training ``targets``' width."""
+        _validation.check_regression_targets(y_val)
+        targets_val = y_val.reshape(len(y_val), -1)
+        if targets_val.shape[1] != targets.shape[1]:
+            raise ValueError(
+                f"y_val has {targets_val.shape[1]} output(s), but y has "
+                f"{targets.shape[1]}; the validation targets must be like y's"
+            )
+        _validation.check_magnitude(targets_val, "y_val")
+        return targets_val
 
     def _validate_targets(self, y, *, continuing, method, classes=None):
         """The regressor's checks of y (the hook of ``_fit``): 2-D float targets.
