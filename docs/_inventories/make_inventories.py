@@ -104,7 +104,7 @@ def sklearn_inventory():
         "utils.discovery",
     ]
     inv.add("sklearn", "module", SKLEARN_URL + "api/index.html", priority=0)
-    seen = set()
+    seen = {}  # id -> object, holding each so that its id is not reused
     for top in [
         "base",
         "clone",
@@ -135,11 +135,16 @@ def sklearn_inventory():
             obj = getattr(module, attr, None)
             if obj is None or inspect.ismodule(obj):
                 continue
-            if not getattr(obj, "__module__", "").startswith("sklearn"):
+            defined_in = getattr(obj, "__module__", None) or ""
+            if not defined_in.startswith("sklearn"):
                 continue  # an import from elsewhere (numpy, the standard library)
+            if not hasattr(module, "__all__") and not (
+                defined_in == modname or defined_in.startswith(modname + "._")
+            ):
+                continue  # without __all__, only what the module defines itself
             if id(obj) in seen:
                 continue  # documented once, under the first public module
-            seen.add(id(obj))
+            seen[id(obj)] = obj
             name = f"{modname}.{attr}"
             page = SKLEARN_URL + f"modules/generated/{name}.html"
             kind = _kind(obj)
