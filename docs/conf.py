@@ -1,5 +1,6 @@
 """Sphinx configuration: ``python -m sphinx -W -b html docs docs/_build/html``."""
 
+import importlib.metadata
 import os
 import re
 import sys
@@ -27,10 +28,25 @@ extensions = [
 ]
 
 templates_path = ["_templates"]
-exclude_patterns = ["_build", "examples", "auto_examples/*.ipynb", "auto_examples/*.py"]
+exclude_patterns = [
+    "_build",
+    "_inventories",
+    "examples",
+    "auto_examples/*.ipynb",
+    "auto_examples/*.py",
+]
 html_theme = "pydata_sphinx_theme"
 html_title = f"skdeepens {version}"
 html_theme_options = {"show_toc_level": 2}
+# Every page, guide or reference, shows the whole table of contents on the left:
+# the theme's default shows only the pages nested under the current top-level
+# page, and the guide pages have none.
+html_sidebars = {"**": ["sidebar-global-nav.html"]}
+html_static_path = ["_static"]
+html_css_files = ["custom.css"]
+# "On this page" lists a class's methods by their own names ("fit()"), not as
+# "DeepEnsembleRegressor.fit()", which the sidebar clipped to the same prefix.
+toc_object_entries_show_parents = "hide"
 
 autosummary_generate = True
 autodoc_default_options = {"members": True, "inherited-members": False}
@@ -38,8 +54,36 @@ numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 numpydoc_xref_param_type = False
 
-# No network in the build: intersphinx is not used for links it cannot fetch.
-intersphinx_mapping = {}
+# The build has no network: intersphinx reads small local inventories written by
+# docs/_inventories/make_inventories.py, with the projects' published URLs.
+intersphinx_mapping = {
+    "sklearn": ("https://scikit-learn.org/stable/", "_inventories/sklearn.inv"),
+    "numpy": ("https://numpy.org/doc/stable/", "_inventories/numpy.inv"),
+    "scipy": ("https://docs.scipy.org/doc/scipy/", "_inventories/scipy.inv"),
+    "jax": ("https://docs.jax.dev/en/latest/", "_inventories/jax.inv"),
+}
+
+
+def _local_mathjax():
+    """The MathJax 3 bundle of the django-static-mathjax package, or None.
+
+    One file renders all of TeX to SVG with no fonts to fetch, so the pages'
+    math works offline; it is copied into ``_static`` at build time.
+    """
+    try:
+        dist = importlib.metadata.distribution("django-static-mathjax")
+    except importlib.metadata.PackageNotFoundError:
+        return None
+    path = dist.locate_file("mathjax/static/mathjax/es5/tex-svg-full.js")
+    return str(path) if os.path.isfile(path) else None
+
+
+_mathjax = _local_mathjax()
+if _mathjax is not None:
+    html_static_path.append(_mathjax)
+    mathjax_path = os.path.basename(_mathjax)
+else:  # not the docs extra: Sphinx's default, MathJax from a CDN
+    print("django-static-mathjax is not installed: the math loads from a CDN")
 
 sphinx_gallery_conf = {
     "examples_dirs": "examples",
