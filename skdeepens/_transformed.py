@@ -18,24 +18,11 @@ offered (``ppf(0.5)`` is the median, ``sample`` gives Monte Carlo moments).
 """
 
 import numbers
-import warnings
 
 import numpy as np
-from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import (
-    FunctionTransformer,
-    MaxAbsScaler,
-    MinMaxScaler,
-    PowerTransformer,
-    QuantileTransformer,
-    RobustScaler,
-    StandardScaler,
-)
 
 from ._mixture import MixtureDistribution
-
-# Transformers whose inverse_transform is y = a z + b, column by column.
-AFFINE_TRANSFORMERS = (StandardScaler, MinMaxScaler, MaxAbsScaler, RobustScaler)
+from ._target_transforms import fitted_steps, log_derivative, one_line, quiet
 
 # The map is checked on the base mixture's range: from the smallest of its
 # members' TAIL-quantiles to the largest (1 - TAIL)-quantile, over all entries,
@@ -45,127 +32,6 @@ _N_GRID = 2049
 # Bisection steps to find where an inverse transform stops being defined:
 # enough to shrink any bracket of finite doubles to adjacent floats.
 _BISECTIONS = 1100
-
-# The forward maps of FunctionTransformer(func=...) with a known derivative:
-# func -> log|f'(y)|.
-_LOG_DERIVATIVES = {
-    np.log: lambda y: -np.log(np.abs(y)),
-    np.log1p: lambda y: -np.log1p(y),
-    np.log2: lambda y: -np.log(np.abs(y) * np.log(2.0)),
-    np.log10: lambda y: -np.log(np.abs(y) * np.log(10.0)),
-    np.exp: lambda y: y,
-    np.expm1: lambda y: y,
-    np.sqrt: lambda y: -np.log(2.0 * np.sqrt(y)),
-    np.arcsinh: lambda y: -0.5 * np.log1p(y * y),
-}
-
-
-def is_affine(transformer):
-    """Whether ``transformer.inverse_transform`` is ``a z + b`` column by column."""
-    if isinstance(transformer, Pipeline):
-        return all(
-            step is None or step == "passthrough" or is_affine(step)
-            for _, step in transformer.steps
-        )
-    if isinstance(transformer, FunctionTransformer):
-        # TransformedTargetRegressor's own transformer when neither
-        # transformer nor func is given: the identity.
-        return transformer.func is None and transformer.inverse_func is None
-    return isinstance(transformer, AFFINE_TRANSFORMERS)
-
-
-def _quiet(method, values):
-    """``method(values)`` as a float array, without the transformers' warnings.
-
-    Out-of-domain values are expected here (they are how the domain is
-    found): PowerTransformer warns about the NaNs its inverse returns, NumPy
-    about the log of a negative number.
-    """
-    with warnings.catch_warnings(), np.errstate(all="ignore"):
-        warnings.simplefilter("ignore")
-        return np.asarray(method(values), dtype=np.float64)
-
-
-def one_line(transformer):
-    """The transformer's repr on one line, for error messages."""
-    return " ".join(repr(transformer).split())
-
-
-def _steps(transformer):
-    """The fitted steps of a (possibly nested) Pipeline, in transform order."""
-    if isinstance(transformer, Pipeline):
-        return [
-            inner
-            for _, step in transformer.steps
-            if step is not None and step != "passthrough"
-            for inner in _steps(step)
-        ]
-    return [transformer]
-
-
-def _log_derivative(step, y):
-    """``log|f'(y)|`` of one fitted step's ``transform``, column by column.
-
-    ``y`` has shape (n_rows, n_outputs). Raises ValueError where the transform
-    is not differentiable.
-    """
-    if isinstance(step, QuantileTransformer):
-        raise ValueError(
-            f"logpdf is not available through {one_line(step)}: its transform is "
-            "piecewise linear between its n_quantiles knots, not differentiable "
-            "at the knots and constant outside the fitted range, where the "
-            "mapped distribution has point masses and no density. cdf, ppf, "
-            "interval and sample are exact; for a density use a "
-            "PowerTransformer or func=np.log"
-        )
-    if isinstance(step, FunctionTransformer):
-        if step.func is None:
-            return np.zeros_like(y)
-        known = _LOG_DERIVATIVES.get(step.func)
-        if known is not None and not step.kw_args:
-            with np.errstate(all="ignore"):
-                return known(y)
-        # A central difference with the step that balances its truncation
-        # error (h**2) against rounding (eps / h): relative accuracy ~1e-10
-        # for a smooth func.
-        h = np.cbrt(np.finfo(np.float64).eps) * np.maximum(1.0, np.abs(y))
-        slope = (_quiet(step.transform, y + h) - _quiet(step.transform, y - h)) / (
-            2.0 * h
-        )
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.log(np.abs(slope))
-    if isinstance(step, PowerTransformer):
-        log_slope = np.empty_like(y)
-        with np.errstate(all="ignore"):
-            for j, lmbda in enumerate(step.lambdas_):
-                x = y[:, j]
-                if step.method == "box-cox":
-                    # d/dx (x**l - 1) / l = x**(l - 1), also for l = 0 (log).
-                    log_slope[:, j] = (lmbda - 1.0) * np.log(x)
-                    log_slope[x <= 0, j] = np.nan
-                else:
-                    # Yeo-Johnson: (x + 1)**(l - 1) for x >= 0,
-                    # (1 - x)**(1 - l) below.
-                    log_slope[:, j] = np.where(
-                        x >= 0,
-                        (lmbda - 1.0) * np.log1p(np.abs(x)),
-                        (1.0 - lmbda) * np.log1p(np.abs(x)),
-                    )
-        if step.standardize:
-            log_slope = log_slope - np.log(step._scaler.scale_)
-        return log_slope
-    if isinstance(step, AFFINE_TRANSFORMERS):
-        n_outputs = y.shape[1]
-        slope = _quiet(step.transform, np.ones((1, n_outputs))) - _quiet(
-            step.transform, np.zeros((1, n_outputs))
-        )
-        return np.broadcast_to(np.log(np.abs(slope)), y.shape)
-    raise ValueError(
-        f"logpdf needs the derivative of {one_line(step)}'s transform, which is not "
-        "known for this transformer; known: FunctionTransformer, "
-        "PowerTransformer, StandardScaler, MinMaxScaler, MaxAbsScaler, "
-        "RobustScaler and Pipelines of these"
-    )
 
 
 class TransformedDistribution:
@@ -268,7 +134,7 @@ class TransformedDistribution:
     def _raw_inverse(self, z):
         """``g`` on an array of rows (n_rows, n_outputs), NaN where undefined."""
         for transformer in self.transformers:
-            out = _quiet(transformer.inverse_transform, z)
+            out = quiet(transformer.inverse_transform, z)
             if out.shape != z.shape:
                 raise ValueError(
                     f"the target transformer {one_line(transformer)} maps an array of "
@@ -281,7 +147,7 @@ class TransformedDistribution:
     def _raw_forward(self, y):
         """``f`` on an array of rows; raises where a transformer refuses ``y``."""
         for transformer in reversed(self.transformers):
-            y = _quiet(transformer.transform, y)
+            y = quiet(transformer.transform, y)
         return y
 
     def _per_output(self, values):
@@ -662,11 +528,11 @@ class TransformedDistribution:
         y = self._full(y, "y")
         # The Jacobian check first: it is a property of the transformers,
         # whatever y is.
-        steps = [step for t in reversed(self.transformers) for step in _steps(t)]
+        steps = [step for t in reversed(self.transformers) for step in fitted_steps(t)]
         probe = self._y_safe[None]
         for step in steps:
-            _log_derivative(step, probe)
-            probe = _quiet(step.transform, probe)
+            log_derivative(step, probe)
+            probe = quiet(step.transform, probe)
         low, high, _ = (self._per_output(v) for v in self._y_edges)
         # No density at or beyond an edge of the image (a limit of g or a
         # plateau): only point masses there, or nothing.
@@ -680,8 +546,8 @@ class TransformedDistribution:
             )
             log_jacobian = np.zeros_like(rows)
             for step in steps:
-                log_jacobian = log_jacobian + _log_derivative(step, rows)
-                rows = _quiet(step.transform, rows)
+                log_jacobian = log_jacobian + log_derivative(step, rows)
+                rows = quiet(step.transform, rows)
             return rows.reshape(y.shape), log_jacobian.reshape(y.shape)
 
         try:

@@ -57,7 +57,8 @@ from sklearn.utils import Bunch
 from sklearn.utils.validation import check_is_fitted
 
 from ._mixture import MixtureDistribution, predictive_interval, predictive_quantiles
-from ._transformed import TransformedDistribution, is_affine, one_line
+from ._target_transforms import is_affine, one_line
+from ._transformed import TransformedDistribution
 
 __all__ = [
     "predict_dist",

@@ -6,6 +6,14 @@ a variant is QUICK with the few settings it changes spelt out.
 """
 
 import numpy as np
+import pytest
+
+# Tests of machinery the two estimators share (_ensemble/_base.py: warm start,
+# partial_fit, searches, the member seeds) run on the regressor by default and
+# on the classifier too with the slow tests: each estimator compiles programs
+# of its own, and the classifier's own behaviour has its own default tests.
+KINDS = ["regressor", pytest.param("classifier", marks=pytest.mark.slow)]
+CASES = pytest.mark.parametrize("case", KINDS, indirect=True)
 
 # Small and few: three members of 16 units, 60 epochs. The training rules
 # (early stopping, patience) are the estimators' defaults, for the tests of

@@ -45,7 +45,7 @@ def _coverage(y, lower, upper):
 # ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("n_outputs", [1, 2])
+@pytest.mark.parametrize("n_outputs", [pytest.param(1, marks=pytest.mark.slow), 2])
 def test_skpro_adapter_returns_the_exact_mixture(n_outputs):
     pd = pytest.importorskip("pandas")
     pytest.importorskip("skpro")

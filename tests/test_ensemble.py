@@ -141,6 +141,9 @@ def test_zero_weights_equal_dropping_the_rows_in_full_batch(adversarial_epsilon)
         )
 
 
+# scikit-learn's check_sample_weight_equivalence_on_dense_data tests the same
+# equivalence by default (tests/test_common.py); this whole run of it is slow.
+@pytest.mark.slow
 def test_integer_weights_equal_repeated_rows_in_full_batch():
     rng = np.random.RandomState(1)
     X = rng.normal(size=(30, 2))

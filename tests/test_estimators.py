@@ -5,6 +5,7 @@ import pickle
 
 import numpy as np
 import pytest
+from _helpers import CASES
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -51,6 +52,7 @@ def test_same_random_state_same_predictions_and_different_states_differ(case, fi
     assert not np.allclose(_predictions(other, X)[key], _predictions(fitted, X)[key])
 
 
+@CASES
 def test_members_do_not_depend_on_the_ensemble_size(case, fitted):
     X, y = case.data
     five = case.Estimator(**{**case.quick, "n_estimators": 5}).fit(X, y)
@@ -62,6 +64,7 @@ def test_members_do_not_depend_on_the_ensemble_size(case, fitted):
     assert not np.allclose(five.params_[0][0][0], five.params_[0][0][1])
 
 
+@CASES
 def test_warm_start_trains_only_new_members_and_matches_a_fresh_fit(case):
     X, y = case.data
     est = case.Estimator(**{**case.quick, "n_estimators": 2, "warm_start": True})
@@ -91,6 +94,7 @@ def test_warm_start_trains_only_new_members_and_matches_a_fresh_fit(case):
             est.set_params(n_estimators=5).fit(X, y + 1)
 
 
+@CASES
 def test_warm_start_with_a_random_state_instance_reuses_the_first_seed(case):
     X, y = case.data
     params = {**case.quick, "n_estimators": 1, "warm_start": True}
@@ -99,6 +103,7 @@ def test_warm_start_with_a_random_state_instance_reuses_the_first_seed(case):
     assert not np.allclose(est.params_[0][0][0], est.params_[0][0][1])
 
 
+@CASES
 def test_pipeline_grid_search_over_size_and_epsilon_refits(case):
     X, y = case.data
     pipe = make_pipeline(StandardScaler(), case.Estimator(**case.quick))

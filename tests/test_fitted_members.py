@@ -26,7 +26,9 @@ def _data(n=30, seed=0):
     return X, X[:, 0] + 0.1 * rng.normal(size=n)
 
 
-@pytest.mark.parametrize("loss", ["gaussian_nll", "laplace_nll"])
+@pytest.mark.parametrize(
+    "loss", ["gaussian_nll", pytest.param("laplace_nll", marks=pytest.mark.slow)]
+)
 def test_a_predictive_distribution_pickles_and_dumps(loss, tmp_path):
     X, y = _data()
     dist = DeepEnsembleRegressor(**SMALL, loss=loss).fit(X, y).predict_dist(X[:4])
@@ -131,7 +133,13 @@ def test_a_failed_refit_leaves_the_fitted_state_intact(refit, warm_start):
     np.testing.assert_array_equal(new_std, std)
 
 
-@pytest.mark.parametrize("Estimator", [DeepEnsembleRegressor, DeepEnsembleClassifier])
+@pytest.mark.parametrize(
+    "Estimator",
+    [
+        DeepEnsembleRegressor,
+        pytest.param(DeepEnsembleClassifier, marks=pytest.mark.slow),
+    ],
+)
 def test_a_failed_partial_fit_leaves_the_fitted_state_intact(Estimator):
     X, y = _data()
     if Estimator is DeepEnsembleClassifier:

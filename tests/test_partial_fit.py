@@ -5,6 +5,7 @@ import warnings
 
 import numpy as np
 import pytest
+from _helpers import KINDS
 from sklearn.base import clone
 
 from skdeepens import DeepEnsembleClassifier, DeepEnsembleRegressor
@@ -51,9 +52,6 @@ def _adam_step_count(est):
     """Adam's step counter of each member (the state's integer leaf)."""
     (count,) = [leaf for leaf in est._adam_state if leaf.dtype.kind == "i"]
     return count
-
-
-KINDS = ["regressor", "classifier"]
 
 
 @pytest.mark.parametrize("kind", KINDS)

@@ -80,7 +80,9 @@ def _sharded_fit(n_estimators):
 
 # 5 members (padded to 8) cover the sharding by default; 4 (no padding) with
 # the slow tests: each case starts a JAX process and compiles its own program.
-@pytest.mark.parametrize("n_estimators", [pytest.param(4, marks=pytest.mark.slow), 5])
+# A subprocess with two host devices, compiling the sharded programs: slow.
+@pytest.mark.slow
+@pytest.mark.parametrize("n_estimators", [4, 5])
 def test_members_are_sharded_over_every_device_and_match_one_device(n_estimators):
     sharded = _sharded_fit(n_estimators)
     # The member axis is split over the 4 devices; 5 members are padded to 8
