@@ -362,18 +362,19 @@ def _train_epoch(state, data, order, hyper, layout, config, prior_params=None):
     return state, loss_sum / jnp.maximum(weight_sum, _TINY)
 
 
+def _monitored_set_loss(params, data, hyper, layout, config, prior=None):
+    """Each member's loss on the monitored rows (validation, else training)."""
+    monitored = _monitored_set(data, layout, config)
+    return dataset_loss(
+        params, *monitored, config.loss, config.activation, prior, hyper.prior_scale
+    )
+
+
 def _monitored_loss(params, data, epoch_loss, hyper, layout, config, prior=None):
     """What early stopping watches: the validation loss, or the epoch's loss."""
     if not config.has_validation:
         return epoch_loss
-    return dataset_loss(
-        params,
-        *_monitored_set(data, layout, config),
-        config.loss,
-        config.activation,
-        prior,
-        hyper.prior_scale,
-    )
+    return _monitored_set_loss(params, data, hyper, layout, config, prior)
 
 
 def _record_curves(curves, e, stop, epoch_loss, monitored):
@@ -402,7 +403,9 @@ def _run_epochs(
     n_members = state.stop.active.shape[0]
     initial_loss = jax.lax.cond(
         first_call,
-        lambda params: _initial_loss(params, data, hyper, layout, config, prior_params),
+        lambda params: _monitored_set_loss(
+            params, data, hyper, layout, config, prior_params
+        ),
         lambda params: jnp.full(n_members, jnp.nan, data.x.dtype),
         state.params,
     )
@@ -443,18 +446,6 @@ def _run_epochs(
         keep_going, epoch, (jnp.int32(0), state, (nan_curve,) * 3)
     )
     return state, n_run, curves, initial_loss
-
-
-def _initial_loss(params, data, hyper, layout, config, prior_params=None):
-    monitored = _monitored_set(data, layout, config)
-    return dataset_loss(
-        params,
-        *monitored,
-        config.loss,
-        config.activation,
-        prior_params,
-        hyper.prior_scale,
-    )
 
 
 _run_epochs_jit = jax.jit(_run_epochs, static_argnames=("config",), donate_argnums=0)
