@@ -516,7 +516,7 @@ class MixtureDistribution:
 # ---------------------------------------------------------------------------
 
 
-def _check_levels(value, name, *, scalar=True):
+def check_levels(value, name, *, scalar=True):
     """Probability levels strictly inside (0, 1), as a float64 array.
 
     The one check of levels: a float or a non-empty 1-D sequence for the
@@ -569,7 +569,7 @@ def predictive_quantiles(dist, alpha):
     quantiles : ndarray of shape ``dist.shape``, or ``dist.shape + (n_alpha,)``
         when ``alpha`` is a sequence.
     """
-    return _ppf_levels(dist, _check_levels(alpha, "alpha"))
+    return _ppf_levels(dist, check_levels(alpha, "alpha"))
 
 
 def predictive_interval(dist, coverage):
@@ -588,7 +588,7 @@ def predictive_interval(dist, coverage):
         ``dist.shape + (n_coverage,)`` when ``coverage`` is a sequence: the
         quantiles at ``(1 - coverage) / 2`` and ``(1 + coverage) / 2``.
     """
-    coverage = _check_levels(coverage, "coverage")
+    coverage = check_levels(coverage, "coverage")
     return (
         _ppf_levels(dist, 0.5 - 0.5 * coverage),
         _ppf_levels(dist, 0.5 + 0.5 * coverage),

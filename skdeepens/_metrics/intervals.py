@@ -7,7 +7,7 @@ import numpy as np
 from sklearn.utils._param_validation import HasMethods, validate_params
 from sklearn.utils.validation import check_array, check_consistent_length
 
-from .._mixture import _check_levels as check_levels
+from .._mixture import check_levels
 from ._checks import (
     average,
     check_param,
