@@ -117,6 +117,26 @@ class ProgressLine(_Reporter):
     The loss shown is the mean over members of each member's best validation
     loss so far, which is what the early-stopped members return to; without a
     validation set it is the mean of each member's latest training loss.
+
+    Parameters
+    ----------
+    n_members : int
+        The members trained.
+    max_epochs : int or None
+        ``max_iter``: the bound the epochs are counted up to and the time left
+        estimated from. None (``partial_fit``): neither is shown.
+    has_validation : bool
+        Whether the validation curve rows are validation losses (else they
+        repeat the training losses, and the training loss is shown).
+    epoch_offset : int, default=0
+        Epochs run by earlier ``partial_fit`` calls, to number on from.
+    clock : callable, default=time.perf_counter
+        Seconds, from an arbitrary origin.
+    stream : file-like, default=None
+        Where to write; None is ``sys.stdout`` at construction.
+    interval : float, default=None
+        Least seconds between two refreshes; None is ``TTY_INTERVAL`` on a
+        terminal and ``PLAIN_INTERVAL`` elsewhere.
     """
 
     def __init__(self, *, interval=None, **kwargs):
