@@ -262,7 +262,7 @@ def test_early_stopping_keeps_each_members_best_validation_parameters(cubic):
 
 def test_verbose_prints_one_line_per_epoch(cubic, capsys):
     X, y = cubic
-    DeepEnsembleRegressor(**{**QUICK, "max_iter": 4, "verbose": 1}).fit(X, y)
+    DeepEnsembleRegressor(**{**QUICK, "max_iter": 4, "verbose": 2}).fit(X, y)
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 4
     assert re.match(r"Epoch 4: loss = -?\d+\.\d+ .*elapsed = \d+\.\d+ s", lines[-1])

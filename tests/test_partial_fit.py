@@ -251,7 +251,11 @@ def test_classifier_partial_fit_after_fit_keeps_its_classes():
 
 def test_verbose_numbers_the_epochs_across_calls(capsys):
     X, y = _data("regressor")
-    reg = DeepEnsembleRegressor(**SMALL, verbose=1).partial_fit(X, y)
+    reg = DeepEnsembleRegressor(**SMALL, verbose=2).partial_fit(X, y)
     reg.partial_fit(X, y)
     out = capsys.readouterr().out
     assert "Epoch 1:" in out and "Epoch 2:" in out
+    # verbose=1: one final line a call, with no max_iter to count up to.
+    reg.set_params(verbose=1).partial_fit(X, y)
+    (line,) = capsys.readouterr().out.splitlines()
+    assert line.startswith("Epoch 3 | ") and "left" not in line

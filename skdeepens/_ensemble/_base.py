@@ -5,7 +5,6 @@ predictions; what warns and what raises is decided here, while the trainer's
 whole contract lives in :mod:`skdeepens._core.training`.
 """
 
-import time
 import warnings
 from contextlib import contextmanager
 from numbers import Integral, Real
@@ -37,6 +36,7 @@ from ._members import (
     _prior_rng,
     _stack,
 )
+from ._progress import make_progress
 
 # batch_size="auto": about n / 100 rows, a power of two between 32 and 256.
 # Small data sets get small batches, hence enough gradient steps per epoch to
@@ -500,17 +500,14 @@ class _BaseDeepEnsemble(_HeldOutRowsMixin, BaseEstimator):
             tiled = np.broadcast_to(rows, (n_epochs, n_samples))
             return np.stack([rng.permuted(tiled, axis=1) for rng in rngs], axis=1)
 
-        start_time = time.perf_counter()
-        epoch_offset = getattr(self, "n_iter_", 0) if incremental else 0
-
-        def report(first_epoch, losses, _):
-            for offset, epoch_losses in enumerate(losses):
-                print(
-                    f"Epoch {epoch_offset + first_epoch + offset + 1}: loss = "
-                    f"{np.nanmean(epoch_losses):.6f} (mean over "
-                    f"{int(np.isfinite(epoch_losses).sum())} training members), "
-                    f"elapsed = {time.perf_counter() - start_time:.2f} s"
-                )
+        progress = make_progress(
+            self.verbose,
+            n_members=n_members,
+            # partial_fit runs one epoch a call, with no bound on the calls.
+            max_epochs=None if incremental else self.max_iter,
+            has_validation=validation is not None,
+            epoch_offset=getattr(self, "n_iter_", 0) if incremental else 0,
+        )
 
         hyper = self._hyperparams(float(weights.sum()), layout.steps_per_epoch)
         if incremental:
@@ -520,27 +517,32 @@ class _BaseDeepEnsemble(_HeldOutRowsMixin, BaseEstimator):
                 decay_patience=np.float32(np.inf),
                 max_decays=np.int32(0),
             )
-        result = training.fit_ensemble(
-            init_params,
-            (X, T, weights),
-            validation,
-            draw_orders,
-            learning_rate=self.learning_rate_init
-            if learning_rate is None
-            else learning_rate,
-            hyper=hyper,
-            config=training.TrainConfig(
-                loss=self.loss,
-                activation=self.activation,
-                adversarial=bool(self.adversarial_epsilon),
-                has_validation=validation is not None,
-            ),
-            layout=layout,
-            max_epochs=1 if incremental else self.max_iter,
-            on_epochs=report if self.verbose else None,
-            opt_state=opt_state,
-            prior_params=prior,
-        )
+        try:
+            result = training.fit_ensemble(
+                init_params,
+                (X, T, weights),
+                validation,
+                draw_orders,
+                learning_rate=self.learning_rate_init
+                if learning_rate is None
+                else learning_rate,
+                hyper=hyper,
+                config=training.TrainConfig(
+                    loss=self.loss,
+                    activation=self.activation,
+                    adversarial=bool(self.adversarial_epsilon),
+                    has_validation=validation is not None,
+                ),
+                layout=layout,
+                max_epochs=1 if incremental else self.max_iter,
+                on_epochs=None if progress is None else progress.update,
+                opt_state=opt_state,
+                prior_params=prior,
+            )
+        finally:
+            # Also on an interrupt, so that the terminal's line is ended.
+            if progress is not None:
+                progress.close()
         self._check_training_result(result, warn_unconverged=not incremental)
         self._check_outputs_in_range(result.params, X, prior)
         return result

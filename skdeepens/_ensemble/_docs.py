@@ -108,8 +108,17 @@ _COMMON_PARAMETERS_DOC = """
     random_state : int, RandomState instance or None, default=None
         Seeds every member's initial weights and data order.
     verbose : int, default=0
-        When positive, print one line per epoch: the epoch, the mean loss over
-        the members still training, and the elapsed time.
+        What a fit prints to standard output. 0: nothing. 1: one status line,
+        redrawn in place on a terminal a few times a second (elsewhere, as in
+        a log, printed every few seconds) and printed once more at the end:
+        the epochs done out of ``max_iter``, the members still training, the
+        mean over members of each one's best validation loss so far (the
+        latest training loss without a validation set), the elapsed time and
+        an upper bound on the time left (every epoch up to ``max_iter`` at the
+        current rate; early stopping may end sooner). 2 or more: one line per
+        epoch with the mean training loss over the members still training, the
+        mean validation loss when there is a validation set, and the elapsed
+        time. ``partial_fit`` numbers its epochs on from earlier calls.
 """
 
 
