@@ -52,6 +52,7 @@ any search, and on estimators nested in each other.
 
 import numpy as np
 from sklearn.compose import TransformedTargetRegressor
+from sklearn.exceptions import NotFittedError
 from sklearn.pipeline import Pipeline
 from sklearn.utils import Bunch
 from sklearn.utils.validation import check_is_fitted
@@ -74,6 +75,26 @@ def _resolve(estimator, X, method, caller):
     Returns ``(final, X, targets)``: ``targets`` are the fitted
     TransformedTargetRegressors passed on the way, outermost first.
     """
+    if hasattr(X, "__dask_graph__"):
+        # A dask collection (a dask-ml Incremental's blocks): the estimators
+        # predict on NumPy (or pandas, whose column names compute keeps), so
+        # the inputs are brought into memory here, once.
+        X = X.compute()
+
+    def is_fitted(candidate):
+        # check_is_fitted's verdict, False for what is not an estimator.
+        if not hasattr(candidate, "get_params"):
+            return False
+        try:
+            check_is_fitted(candidate)
+        except NotFittedError:
+            return False
+        return True
+
+    def parameters(candidate):
+        get_params = getattr(candidate, "get_params", None)
+        return get_params(deep=False) if callable(get_params) else {}
+
     path = []
     transformers = []
     while True:
@@ -91,6 +112,16 @@ def _resolve(estimator, X, method, caller):
             estimator = estimator.regressor_
         elif hasattr(estimator, "best_estimator_"):
             estimator = estimator.best_estimator_
+        elif is_fitted(getattr(estimator, "estimator_", None)):
+            # A wrapper that keeps the estimator it fitted as estimator_, as
+            # dask-ml's Incremental does. A template estimator_ that is never
+            # fitted (BaggingRegressor's) leads nowhere: the TypeError below.
+            estimator = estimator.estimator_
+        elif "estimator" in parameters(estimator) and not is_fitted(estimator):
+            raise NotFittedError(
+                f"{caller} got an unfitted {type(estimator).__name__}: fit it "
+                f"first, so that {caller} can reach the estimator it fits"
+            )
         else:
             raise TypeError(
                 f"{caller} needs an estimator with a {method} method (a "
@@ -160,48 +191,49 @@ def _predict_dist(estimator, X, caller):
 def predict_dist(estimator, X):
     """The predictive distribution of a fitted estimator or composite.
 
-    Parameters
-    ----------
-    estimator : estimator
-        A fitted :class:`~skdeepens.DeepEnsembleRegressor`, or a Pipeline,
-        search or TransformedTargetRegressor ending in one (see the module
-        description for what each keeps).
-    X : array-like of shape (n_samples, n_features)
-        Inputs, as ``estimator.predict`` takes them.
+        Parameters
+        ----------
+        estimator : estimator
+            A fitted :class:`~skdeepens.DeepEnsembleRegressor`, or a Pipeline,
+            search or TransformedTargetRegressor ending in one (see the module
+            description for what each keeps).
+        X : array-like of shape (n_samples, n_features)
+            Inputs, as ``estimator.predict`` takes them.
 
-    Returns
-    -------
-    dist : MixtureDistribution or TransformedDistribution
-        In the units of the target ``estimator`` was fitted on: the exact
-        mixture, or, through a monotone target transform that is not affine,
-        the mixture mapped by its inverse (with ``ppf``, ``interval``,
-        ``cdf``, ``sample``, ``logpdf``, ``base`` (the mixture of the
-        transformed target) and ``increasing``; no ``mean``, ``var`` nor
-        ``members``).
+        Returns
+        -------
+        dist : MixtureDistribution or TransformedDistribution
+            In the units of the target ``estimator`` was fitted on: the exact
+            mixture, or, through a monotone target transform that is not affine,
+            the mixture mapped by its inverse (with ``ppf``, ``interval``,
+            ``cdf``, ``sample``, ``logpdf``, ``base`` (the mixture of the
+            transformed target) and ``increasing``; no ``mean``, ``var`` nor
+            ``members``).
 
-    Raises
-    ------
-    TypeError
-        When ``estimator`` does not end in an estimator with ``predict_dist``.
-    ValueError
-        When a target transform's inverse is not monotone (or not undone by
-        its forward transform) over the range the mixture predicts.
+        Raises
+        ------
+        TypeError
+            When ``estimator`` does not end in an estimator with ``predict_dist``.
+        ValueError
+            When a target transform's inverse is not monotone (or not undone by
+            its forward transform) over the range the mixture predicts.
 
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from sklearn.compose import TransformedTargetRegressor
-    >>> from skdeepens import DeepEnsembleRegressor
-    >>> from skdeepens.compose import predict_dist
-    >>> from skdeepens.datasets import make_cubic
-    >>> X, y = make_cubic(n_samples=40, random_state=0)
-    >>> ttr = TransformedTargetRegressor(
-    ...     DeepEnsembleRegressor(max_iter=20), func=np.log, inverse_func=np.exp
-    ... )
-    >>> ttr = ttr.fit(X, np.exp(y / 20))  # doctest: +SKIP
-    >>> dist = predict_dist(ttr, X)  # doctest: +SKIP
-    >>> lower, upper = dist.interval(0.9)  # doctest: +SKIP
-    >>> dist.cdf(upper)  # doctest: +SKIP
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn.compose import TransformedTargetRegressor
+    from sklearn.exceptions import NotFittedError
+        >>> from skdeepens import DeepEnsembleRegressor
+        >>> from skdeepens.compose import predict_dist
+        >>> from skdeepens.datasets import make_cubic
+        >>> X, y = make_cubic(n_samples=40, random_state=0)
+        >>> ttr = TransformedTargetRegressor(
+        ...     DeepEnsembleRegressor(max_iter=20), func=np.log, inverse_func=np.exp
+        ... )
+        >>> ttr = ttr.fit(X, np.exp(y / 20))  # doctest: +SKIP
+        >>> dist = predict_dist(ttr, X)  # doctest: +SKIP
+        >>> lower, upper = dist.interval(0.9)  # doctest: +SKIP
+        >>> dist.cdf(upper)  # doctest: +SKIP
     """
     return _predict_dist(estimator, X, "predict_dist")
 
