@@ -191,49 +191,48 @@ def _predict_dist(estimator, X, caller):
 def predict_dist(estimator, X):
     """The predictive distribution of a fitted estimator or composite.
 
-        Parameters
-        ----------
-        estimator : estimator
-            A fitted :class:`~skdeepens.DeepEnsembleRegressor`, or a Pipeline,
-            search or TransformedTargetRegressor ending in one (see the module
-            description for what each keeps).
-        X : array-like of shape (n_samples, n_features)
-            Inputs, as ``estimator.predict`` takes them.
+    Parameters
+    ----------
+    estimator : estimator
+        A fitted :class:`~skdeepens.DeepEnsembleRegressor`, or a Pipeline,
+        search or TransformedTargetRegressor ending in one (see the module
+        description for what each keeps).
+    X : array-like of shape (n_samples, n_features)
+        Inputs, as ``estimator.predict`` takes them.
 
-        Returns
-        -------
-        dist : MixtureDistribution or TransformedDistribution
-            In the units of the target ``estimator`` was fitted on: the exact
-            mixture, or, through a monotone target transform that is not affine,
-            the mixture mapped by its inverse (with ``ppf``, ``interval``,
-            ``cdf``, ``sample``, ``logpdf``, ``base`` (the mixture of the
-            transformed target) and ``increasing``; no ``mean``, ``var`` nor
-            ``members``).
+    Returns
+    -------
+    dist : MixtureDistribution or TransformedDistribution
+        In the units of the target ``estimator`` was fitted on: the exact
+        mixture, or, through a monotone target transform that is not affine,
+        the mixture mapped by its inverse (with ``ppf``, ``interval``,
+        ``cdf``, ``sample``, ``logpdf``, ``base`` (the mixture of the
+        transformed target) and ``increasing``; no ``mean``, ``var`` nor
+        ``members``).
 
-        Raises
-        ------
-        TypeError
-            When ``estimator`` does not end in an estimator with ``predict_dist``.
-        ValueError
-            When a target transform's inverse is not monotone (or not undone by
-            its forward transform) over the range the mixture predicts.
+    Raises
+    ------
+    TypeError
+        When ``estimator`` does not end in an estimator with ``predict_dist``.
+    ValueError
+        When a target transform's inverse is not monotone (or not undone by
+        its forward transform) over the range the mixture predicts.
 
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from sklearn.compose import TransformedTargetRegressor
-    from sklearn.exceptions import NotFittedError
-        >>> from skdeepens import DeepEnsembleRegressor
-        >>> from skdeepens.compose import predict_dist
-        >>> from skdeepens.datasets import make_cubic
-        >>> X, y = make_cubic(n_samples=40, random_state=0)
-        >>> ttr = TransformedTargetRegressor(
-        ...     DeepEnsembleRegressor(max_iter=20), func=np.log, inverse_func=np.exp
-        ... )
-        >>> ttr = ttr.fit(X, np.exp(y / 20))  # doctest: +SKIP
-        >>> dist = predict_dist(ttr, X)  # doctest: +SKIP
-        >>> lower, upper = dist.interval(0.9)  # doctest: +SKIP
-        >>> dist.cdf(upper)  # doctest: +SKIP
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.compose import TransformedTargetRegressor
+    >>> from skdeepens import DeepEnsembleRegressor
+    >>> from skdeepens.compose import predict_dist
+    >>> from skdeepens.datasets import make_cubic
+    >>> X, y = make_cubic(n_samples=40, random_state=0)
+    >>> ttr = TransformedTargetRegressor(
+    ...     DeepEnsembleRegressor(max_iter=20), func=np.log, inverse_func=np.exp
+    ... )
+    >>> ttr = ttr.fit(X, np.exp(y / 20))  # doctest: +SKIP
+    >>> dist = predict_dist(ttr, X)  # doctest: +SKIP
+    >>> lower, upper = dist.interval(0.9)  # doctest: +SKIP
+    >>> dist.cdf(upper)  # doctest: +SKIP
     """
     return _predict_dist(estimator, X, "predict_dist")
 
