@@ -174,6 +174,17 @@ def test_incremental_is_partial_fit_block_by_block(cubic, client):
     # dask-ml's own score, through scoring=, on in-memory arrays.
     incremental.set_params(scoring=neg_crps_scorer)
     assert incremental.score(X, y) == neg_crps_scorer(by_hand, X, y)
+    # Incremental's own predict maps the blocks, lazily.
+    np.testing.assert_array_equal(incremental.predict(dX).compute(), by_hand.predict(X))
+
+    # Incremental.partial_fit continues estimator_: a second pass, one more
+    # epoch per block (Incremental.fit would start again from a clone).
+    incremental.partial_fit(dX, dy)
+    for rows in np.array_split(np.arange(len(X)), 4):
+        by_hand.partial_fit(X[rows], y[rows])
+    assert incremental.estimator_.n_iter_ == 8
+    for (w, _), (w_hand, _) in zip(incremental.estimator_.params_, by_hand.params_):
+        np.testing.assert_array_equal(w, w_hand)
 
 
 @pytest.mark.slow
