@@ -162,6 +162,10 @@ def test_incremental_is_partial_fit_block_by_block(cubic, client):
         np.testing.assert_array_equal(w, w_hand)
         np.testing.assert_array_equal(b, b_hand)
     np.testing.assert_array_equal(fitted.loss_curve_, by_hand.loss_curve_)
+    # The first block alone fixes the standardisation (the user guide's warning).
+    first = slice(0, len(X) // 4)
+    np.testing.assert_allclose(np.ravel(fitted._x_mean), X[first].mean(axis=0))
+    np.testing.assert_allclose(np.ravel(fitted._target_mean), [y[first].mean()])
 
     # compose and the scorers take the Incremental, and dask inputs.
     for lower, upper in (
