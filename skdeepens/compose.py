@@ -73,7 +73,11 @@ def _resolve(estimator, X, method, caller):
     """The estimator that has ``method``, ``X`` as it sees it, and target maps.
 
     Returns ``(final, X, targets)``: ``targets`` are the fitted
-    TransformedTargetRegressors passed on the way, outermost first.
+    TransformedTargetRegressors passed on the way, outermost first. Besides
+    Pipelines, searches and target transforms, it goes through any wrapper
+    that keeps the estimator it fitted as ``estimator_`` (dask-ml's
+    Incremental), and raises NotFittedError on such a wrapper before its fit.
+    A dask ``X`` is computed into memory first.
     """
     if hasattr(X, "__dask_graph__"):
         # A dask collection (a dask-ml Incremental's blocks): the estimators
