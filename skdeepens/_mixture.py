@@ -124,6 +124,22 @@ def classification_uncertainty(member_proba):
 _MAX_ITERATIONS = 1200
 
 
+def central_interval(ppf, confidence):
+    """``ppf((1 - confidence) / 2)`` and ``ppf((1 + confidence) / 2)``.
+
+    The central interval holding ``confidence`` of the probability mass of
+    the distribution whose quantile function is ``ppf``; ``confidence`` must
+    lie strictly between 0 and 1.
+    """
+    confidence = np.asarray(confidence, dtype=np.float64)
+    if not np.all((confidence > 0) & (confidence < 1)):
+        raise ValueError(
+            "confidence must lie strictly between 0 and 1; got "
+            f"{confidence if confidence.ndim == 0 else confidence.tolist()!r}"
+        )
+    return ppf(0.5 - 0.5 * confidence), ppf(0.5 + 0.5 * confidence)
+
+
 class MixtureDistribution:
     """The ensemble's predictive distribution: a uniform mixture of its members.
 
@@ -459,13 +475,7 @@ class MixtureDistribution:
         lower, upper : ndarray
             ``ppf((1 - confidence) / 2)`` and ``ppf((1 + confidence) / 2)``.
         """
-        confidence = np.asarray(confidence, dtype=np.float64)
-        if not np.all((confidence > 0) & (confidence < 1)):
-            raise ValueError(
-                "confidence must lie strictly between 0 and 1; got "
-                f"{confidence if confidence.ndim == 0 else confidence.tolist()!r}"
-            )
-        return self.ppf(0.5 - 0.5 * confidence), self.ppf(0.5 + 0.5 * confidence)
+        return central_interval(self.ppf, confidence)
 
     def sample(self, n_samples, random_state=None):
         """Draw from the mixture: a member uniformly, then from that member.

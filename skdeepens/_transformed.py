@@ -17,11 +17,9 @@ No closed form gives the mean or the variance of ``g(Z)``; they are not
 offered (``ppf(0.5)`` is the median, ``sample`` gives Monte Carlo moments).
 """
 
-import numbers
-
 import numpy as np
 
-from ._mixture import MixtureDistribution
+from ._mixture import MixtureDistribution, central_interval
 from ._target_transforms import fitted_steps, log_derivative, one_line, quiet
 
 # The map is checked on the base mixture's range: from the smallest of its
@@ -473,13 +471,7 @@ class TransformedDistribution:
         lower, upper : ndarray
             ``ppf((1 - confidence) / 2)`` and ``ppf((1 + confidence) / 2)``.
         """
-        confidence = np.asarray(confidence, dtype=np.float64)
-        if not np.all((confidence > 0) & (confidence < 1)):
-            raise ValueError(
-                "confidence must lie strictly between 0 and 1; got "
-                f"{confidence if confidence.ndim == 0 else confidence.tolist()!r}"
-            )
-        return self.ppf(0.5 - 0.5 * confidence), self.ppf(0.5 + 0.5 * confidence)
+        return central_interval(self.ppf, confidence)
 
     def sample(self, n_samples, random_state=None):
         """Draws of the base mixture, mapped by ``g``.
@@ -495,12 +487,7 @@ class TransformedDistribution:
         -------
         draws : ndarray of shape (n_samples,) + shape
         """
-        if (
-            not isinstance(n_samples, numbers.Integral)
-            or isinstance(n_samples, bool)
-            or n_samples < 1
-        ):
-            raise ValueError(f"n_samples must be an integer >= 1; got {n_samples!r}")
+        # The base mixture checks n_samples.
         return self._inverse(self.base.sample(n_samples, random_state=random_state))
 
     def logpdf(self, y):
