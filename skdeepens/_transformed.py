@@ -551,21 +551,26 @@ class TransformedDistribution:
         out = np.where(inside & ~np.isnan(z) & ~np.isnan(out), out, -np.inf)
         return np.where(np.isnan(y), np.nan, out)
 
-    def _no_moments(self, name):
-        raise NotImplementedError(
+    def _no_moment(self, name):
+        # An AttributeError, so that hasattr(dist, "mean") is False for code
+        # that asks a distribution what it offers.
+        return AttributeError(
             f"{name} of a mixture mapped back through {self._name} has no closed "
-            "form and is not computed; ppf(0.5) is the median, and "
+            "form and is not offered; ppf(0.5) is the median, and "
             "sample(n).mean(axis=0) a Monte Carlo estimate"
         )
 
+    @property
     def mean(self):
-        """Not available: raises NotImplementedError (no closed form)."""
-        self._no_moments("the mean")
+        """Not offered (no closed form): raises AttributeError."""
+        raise self._no_moment("the mean")
 
+    @property
     def var(self):
-        """Not available: raises NotImplementedError (no closed form)."""
-        self._no_moments("the variance")
+        """Not offered (no closed form): raises AttributeError."""
+        raise self._no_moment("the variance")
 
+    @property
     def std(self):
-        """Not available: raises NotImplementedError (no closed form)."""
-        self._no_moments("the standard deviation")
+        """Not offered (no closed form): raises AttributeError."""
+        raise self._no_moment("the standard deviation")
