@@ -249,13 +249,18 @@ def test_layout_covers_every_row_once_per_epoch(n_rows, batch_size):
     assert got.steps_per_epoch * got.batch_rows >= n_rows
     assert (got.steps_per_epoch - 1) * got.batch_rows < n_rows
     assert got.batch_rows <= got.width <= batch_size
-    # Whole chunks, a power of two: the buckets shapes are compiled for.
-    for rows, padded in [
-        (n_rows, got.padded_rows),
-        (n_rows // 3, got.padded_validation_rows),
+    # Powers of two, the buckets shapes are compiled for, and whole chunks of
+    # the chunked full passes (whose chunk is at most the array): the training
+    # arrays at least one chunk, the validation set (visited every epoch) only
+    # a small minimum, so that small data do not pass over a chunk of padding.
+    for rows, padded, minimum in [
+        (n_rows, got.padded_rows, layout.EVAL_CHUNK),
+        (n_rows // 3, got.padded_validation_rows, layout._MIN_VALIDATION_ROWS),
     ]:
-        assert padded >= rows and padded % layout.EVAL_CHUNK == 0
+        assert padded >= max(rows, minimum)
+        assert padded % min(layout.EVAL_CHUNK, padded) == 0
         assert padded & (padded - 1) == 0
+    assert got.padded_validation_rows < 2 * max(n_rows // 3, 32)
     # A call holds enough steps, unless capped, and a power of two of epochs.
     per_call = got.epochs_per_call
     assert per_call & (per_call - 1) == 0

@@ -30,6 +30,11 @@ _MAX_EPOCHS_PER_CALL = 256
 # memory of the hidden activations whatever the data size. The device arrays
 # hold at least this many rows, so every data set up to it shares one program.
 EVAL_CHUNK = 1024
+# The validation set is visited every epoch, so its arrays are padded only to
+# a power of two of at least this many rows, not to a whole chunk: on small
+# data a full chunk of padding made the validation pass most of an epoch's
+# time. Sets of up to this many rows share one program.
+_MIN_VALIDATION_ROWS = 32
 
 
 class Layout(NamedTuple):
@@ -87,14 +92,15 @@ def _next_power_of_two(n):
     return 1 << max(int(n) - 1, 0).bit_length()
 
 
-def padded_rows(n_rows):
-    """Rows the device arrays are padded to: a power of two, at least a chunk.
+def padded_rows(n_rows, minimum=EVAL_CHUNK):
+    """Rows the device arrays are padded to: a power of two, at least ``minimum``.
 
     Buckets of powers of two keep the number of compiled shapes small (folds of
-    similar size share one; every data set up to ``EVAL_CHUNK`` rows shares
-    one), and they are whole chunks, as the chunked full passes need.
+    similar size share one; every data set up to ``minimum`` rows shares one),
+    and past ``EVAL_CHUNK`` they are whole chunks, as the chunked full passes
+    need.
     """
-    return max(_next_power_of_two(n_rows), EVAL_CHUNK)
+    return max(_next_power_of_two(n_rows), minimum)
 
 
 def epochs_per_call(steps_per_epoch):
@@ -126,7 +132,7 @@ def plan_layout(n_rows, batch_size, n_validation_rows=0):
     --------
     >>> plan_layout(10, 4)
     Layout(n_rows=10, batch_rows=4, width=4, steps_per_epoch=3, padded_rows=1024, \
-n_validation_rows=0, padded_validation_rows=1024, epochs_per_call=256)
+n_validation_rows=0, padded_validation_rows=32, epochs_per_call=256)
     """
     n_rows, batch_size = int(n_rows), int(batch_size)
     if n_rows < 1 or batch_size < 1:
@@ -146,7 +152,7 @@ n_validation_rows=0, padded_validation_rows=1024, epochs_per_call=256)
         steps_per_epoch=steps,
         padded_rows=padded_rows(n_rows),
         n_validation_rows=int(n_validation_rows),
-        padded_validation_rows=padded_rows(n_validation_rows),
+        padded_validation_rows=padded_rows(n_validation_rows, _MIN_VALIDATION_ROWS),
         epochs_per_call=epochs_per_call(steps),
     )
 
