@@ -9,7 +9,14 @@ Usage::
 
 Sections: whole (whole process and warm fit vs baselines), compile, flops,
 scaling (M and N), predict (latency), memory (1M-row fit), grid (GridSearchCV
-compilations). The machine is shared and noisy: compare ratios of one run.
+compilations), jobs (``n_jobs=1`` against the default on the reference
+problem at M = 5, 6, 10 and 20, the default fits of the five UCI sets of
+``../shared/data/uci`` (split 0), iris and the 40-point cubic). The machine is
+shared and noisy: compare ratios of one run.
+
+``--only jobs`` runs on a checkout without ``n_jobs`` too (its estimators then
+get no ``n_jobs``): that is how the "before" column of the speed issue was
+measured.
 """
 
 import argparse
@@ -36,7 +43,15 @@ from _common import (  # noqa: E402
     versions_header,
 )
 
-SECTIONS = ("whole", "compile", "flops", "scaling", "predict", "memory", "grid")
+SECTIONS = (
+    "whole", "compile", "flops", "scaling", "predict", "memory", "grid", "jobs",
+)  # fmt: skip
+UCI_HOME = os.path.join(
+    os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+    "shared",
+    "data",
+    "uci",
+)
 REFERENCE = dict(
     n_estimators=5,
     hidden_layer_sizes=(50,),
@@ -395,6 +410,60 @@ def section_grid(args):
     )
 
 
+def _jobs_problems(X, y):
+    """(name, estimator class, params, X, y) of the jobs section."""
+    from sklearn.datasets import load_iris
+
+    from skdeepens import DeepEnsembleClassifier, DeepEnsembleRegressor
+    from skdeepens.datasets import load_uci_regression, make_cubic
+
+    for m in (5, 6, 10, 20):
+        params = {**REFERENCE, "n_estimators": m}
+        yield f"reference M={m}", DeepEnsembleRegressor, params, X, y
+    for name in ("yacht", "energy", "concrete", "boston", "wine"):
+        try:
+            data = load_uci_regression(
+                name, data_home=UCI_HOME, split=0, download_if_missing=False,
+                return_X_y=True,
+            )  # fmt: skip
+        except (OSError, ValueError):
+            continue
+        params = {"random_state": 0}
+        yield f"{name} default", DeepEnsembleRegressor, params, data[0], data[2]
+    Xi, yi = load_iris(return_X_y=True)
+    yield "iris default (clf)", DeepEnsembleClassifier, {"random_state": 0}, Xi, yi
+    Xc, yc = make_cubic(n_samples=40, random_state=0)
+    yield "cubic 40 default", DeepEnsembleRegressor, {"random_state": 0}, Xc, yc
+
+
+def section_jobs(args, X, y):
+    import time
+
+    rows = []
+    for name, Estimator, params, X_, y_ in _jobs_problems(X, y):
+        has_jobs = "n_jobs" in Estimator().get_params()
+        times = {}
+        for n_jobs in (1, None):
+            if not has_jobs and n_jobs == 1:
+                continue
+            extra = {"n_jobs": n_jobs} if has_jobs else {}
+            Estimator(**params, **extra).fit(X_, y_)  # compile
+            runs = []
+            for _ in range(args.reps):
+                start = time.perf_counter()
+                est = Estimator(**params, **extra).fit(X_, y_)
+                runs.append(time.perf_counter() - start)
+            times[n_jobs] = median(runs)
+        one = times.get(1, float("nan"))
+        rows.append([name, est.n_iter_, one, times[None], times[None] / one])
+    table(
+        "warm fit, n_jobs=1 against the default (every core); median of "
+        f"{args.reps} runs, in s",
+        ["problem", "epochs", "n_jobs=1", "default", "ratio"],
+        rows,
+    )
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer reps, smaller")
@@ -434,6 +503,8 @@ def main(argv=None):
             section_memory(args)
         if "grid" in only:
             section_grid(args)
+        if "jobs" in only:
+            section_jobs(args, X, y)
 
 
 if __name__ == "__main__":

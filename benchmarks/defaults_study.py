@@ -72,6 +72,13 @@ CANDIDATES = {
     "adaptive-full": {"learning_rate": "adaptive", "_fraction": 1.0},
     "adaptive-full-2": {"learning_rate": "adaptive", "_fraction": 1.0, "_decays": 2},
     "adaptive-full-5": {"learning_rate": "adaptive", "_fraction": 1.0, "_decays": 5},
+    "refine-0.5": {"_refine": 0.5},
+    "refine-0.25": {"_refine": 0.25},
+    "refine-0.1": {"_refine": 0.1},
+    "refine-1": {"_refine": 1.0, "_refine_min": 1},
+    "refine-0.1-10": {"_refine": 0.1, "_refine_min": 10},
+    "refine-0.1-30": {"_refine": 0.1, "_refine_min": 30},
+    "refine-0.25-30": {"_refine": 0.25, "_refine_min": 30},
     "calibration-split": {"calibration": None},
     "uncalibrated": {"calibration": None},
 }
@@ -135,6 +142,8 @@ def _scores(dist, y_test):
 
 _FRACTION = _ensemble._ADAPTIVE_PATIENCE_FRACTION
 _DECAYS = _ensemble._ADAPTIVE_MAX_DECAYS
+_REFINE = _ensemble._ADAPTIVE_REFINE_FRACTION
+_REFINE_MIN = _ensemble._ADAPTIVE_REFINE_MIN_EPOCHS
 
 
 def run_one(candidate, X_train, X_test, y_train, y_test, seed=0):
@@ -143,6 +152,8 @@ def run_one(candidate, X_train, X_test, y_train, y_test, seed=0):
     # rate, and the number of reductions (module constants of the estimator).
     _ensemble._ADAPTIVE_PATIENCE_FRACTION = params.pop("_fraction", _FRACTION)
     _ensemble._ADAPTIVE_MAX_DECAYS = params.pop("_decays", _DECAYS)
+    _ensemble._ADAPTIVE_REFINE_FRACTION = params.pop("_refine", _REFINE)
+    _ensemble._ADAPTIVE_REFINE_MIN_EPOCHS = params.pop("_refine_min", _REFINE_MIN)
     start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -165,6 +176,7 @@ def run_one(candidate, X_train, X_test, y_train, y_test, seed=0):
     row = _scores(dist, y_test)
     row["rmse"] = float(np.sqrt(np.mean((y_test - dist.mean()) ** 2)))
     row["fit_time"] = fit_time
+    row["epochs"] = reg.n_iter_
     raw = copy.copy(reg)
     if hasattr(raw, "calibration_factors_"):
         del raw.calibration_factors_
@@ -197,13 +209,14 @@ def summarise(rows):
         "raw_cov90": pooled["raw_hits90"],
         "raw_cov95": pooled["raw_hits95"],
         "fit_time": float(np.sum([r["fit_time"] for r in rows])),
+        "epochs": float(np.mean([r["epochs"] for r in rows])),
     }
 
 
 HEADER = (
     f"{'dataset':>9} {'candidate':>18} {'n':>3} {'NLL mm':>14} {'NLL mix':>8} "
     f"{'(raw)':>8} {'RMSE':>8} {'cov90':>6} {'(raw)':>6} {'cov95':>6} {'(raw)':>6} "
-    f"{'fit s':>7}"
+    f"{'fit s':>7} {'epochs':>7}"
 )
 
 
@@ -213,7 +226,7 @@ def format_row(name, candidate, s):
         f"{s['nll']:7.3f} ({s['nll_sem']:.3f}) {s['nll_mixture']:8.3f} "
         f"{s['raw_nll_mixture']:8.3f} {s['rmse']:8.4g} {s['cov90']:6.3f} "
         f"{s['raw_cov90']:6.3f} {s['cov95']:6.3f} {s['raw_cov95']:6.3f} "
-        f"{s['fit_time']:7.1f}"
+        f"{s['fit_time']:7.1f} {s['epochs']:7.0f}"
     )
 
 

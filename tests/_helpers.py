@@ -5,6 +5,8 @@ Every test module takes its configuration from here, named by what it is for;
 a variant is QUICK with the few settings it changes spelt out.
 """
 
+from contextlib import contextmanager
+
 import numpy as np
 import pytest
 
@@ -41,3 +43,19 @@ QUICK_CLASSIFIER = {**QUICK, "max_iter": 40}
 # Two members and 30 epochs: enough for the tests that only look at shapes,
 # plots or the plumbing, not at the fit's quality.
 QUICK_SMALL = {**QUICK, "n_estimators": 2, "max_iter": 30}
+
+
+@contextmanager
+def local_cluster(*, n_workers, processes):
+    """A dask ``distributed`` client on a LocalCluster of one-thread workers."""
+    distributed = pytest.importorskip("distributed")
+    with (
+        distributed.LocalCluster(
+            n_workers=n_workers,
+            threads_per_worker=1,
+            processes=processes,
+            dashboard_address=None,
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        yield client

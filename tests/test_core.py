@@ -127,6 +127,7 @@ def hyperparams(**overrides):
         decay_patience=np.float32(np.inf),
         decay_factor=np.float32(5.0),
         max_decays=np.int32(0),
+        refine_patience=np.float32(np.inf),
     )
     values.update(overrides)
     return training.Hyperparams(**values)
@@ -305,6 +306,7 @@ def test_adaptive_schedule_divides_the_rate_then_stops():
         patience=np.float32(2),
         decay_patience=np.float32(2),
         max_decays=np.int32(3),
+        refine_patience=np.float32(2),
         tol=np.float32(10.0),  # every epoch counts as a stall
     )
     result = _fit(params, x, y, w, hyper=hyper, max_epochs=100, learning_rate=0.1)

@@ -7,7 +7,7 @@ Incremental on a LocalCluster.
 
 import numpy as np
 import pytest
-from _helpers import QUICK
+from _helpers import QUICK, local_cluster
 from sklearn.base import BaseEstimator, clone
 from sklearn.exceptions import NotFittedError
 
@@ -119,15 +119,9 @@ def test_a_dask_collection_is_computed_once_into_memory(cubic, fitted):
 
 @pytest.fixture(scope="module")
 def client():
-    distributed = pytest.importorskip("distributed")
     # One in-process worker with one thread: the CI machine has two cores,
     # and Incremental trains sequentially anyway.
-    with (
-        distributed.LocalCluster(
-            n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
-        ) as cluster,
-        distributed.Client(cluster) as client,
-    ):
+    with local_cluster(n_workers=1, processes=False) as client:
         yield client
 
 

@@ -54,6 +54,19 @@ def _line(tty, *, has_validation=True, max_epochs=100, n_members=3, **kwargs):
     return line, clock, stream
 
 
+def _log(*, n_members, has_validation):
+    clock, stream = FakeClock(), FakeStream(False)
+    log = EpochLog(
+        n_members=n_members,
+        max_epochs=10,
+        has_validation=has_validation,
+        epoch_offset=0,
+        clock=clock,
+        stream=stream,
+    )
+    return log, clock, stream
+
+
 def _rows(n_epochs, n_members=3):
     return np.ones((n_epochs, n_members)), np.ones((n_epochs, n_members))
 
@@ -160,15 +173,7 @@ def test_partial_fit_numbers_on_from_earlier_calls():
 
 
 def test_epoch_log_prints_one_line_per_epoch_with_the_validation_loss():
-    stream, clock = FakeStream(False), FakeClock()
-    log = EpochLog(
-        n_members=2,
-        max_epochs=10,
-        has_validation=True,
-        epoch_offset=0,
-        clock=clock,
-        stream=stream,
-    )
+    log, clock, stream = _log(n_members=2, has_validation=True)
     clock.now = 0.5
     log.update(3, np.array([[1.0, 3.0], [1.0, NAN]]), np.array([[2.0, 4.0], [5, NAN]]))
     log.close()
@@ -178,6 +183,39 @@ def test_epoch_log_prints_one_line_per_epoch_with_the_validation_loss():
         "Epoch 5: loss = 1.000000 (mean over 1 training members), "
         "validation loss = 5.000000, elapsed = 0.50 s",
     ]
+
+
+def test_epoch_log_waits_for_every_group_still_training():
+    log, clock, stream = _log(n_members=3, has_validation=False)
+    # Group [0, 1] reports two epochs; group [2] has reported none yet.
+    log.update(0, np.array([[1.0, 3.0], [1.0, 1.0]]), np.ones((2, 2)), [0, 1])
+    assert stream.getvalue() == ""
+    # Group [2] reports three epochs and is done: epochs 1-2 are complete.
+    log.update(0, np.array([[5.0], [5.0], [2.0]]), np.ones((3, 1)), [2], True)
+    lines = stream.getvalue().splitlines()
+    assert [line.split(":")[0] for line in lines] == ["Epoch 1", "Epoch 2"]
+    assert "loss = 3.000000 (mean over 3 training members)" in lines[0]
+    # The only group still training bounds the lines; its end prints the rest.
+    log.update(2, np.array([[1.0, NAN]]), np.ones((1, 2)), [0, 1], True)
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 3
+    assert "Epoch 3: loss = 1.500000 (mean over 2 training members)" in lines[2]
+    log.close()
+    assert len(stream.getvalue().splitlines()) == 3
+
+
+def test_progress_line_joins_the_groups_members():
+    line, clock, stream = _line(False, interval=100.0)
+    line.update(0, np.array([[1.0, 1.0]]), np.array([[0.5, 0.7]]), members=[0, 1])
+    line.update(0, np.array([[1.0], [NAN]]), np.array([[0.3], [NAN]]), members=[2])
+    line.update(1, np.array([[1.0, 1.0]]), np.array([[0.2, 0.8]]), members=[0, 1])
+    assert line.training == 2  # member 2 stopped
+    assert line.epochs_done == 2
+    np.testing.assert_allclose(line.monitored, [0.2, 0.7, 0.3])
+    line.close()
+    assert "Epoch 2/100 | 2/3 members training | best validation loss 0.400000" in (
+        stream.getvalue()
+    )
 
 
 def test_levels():

@@ -15,8 +15,19 @@ import pytest
 from skdeepens._core import layout, stopping, training
 
 
-def _schedule(patience=np.inf, decay_patience=np.inf, decay_factor=5.0, max_decays=0):
-    """Trainer settings of a schedule, the rest at neutral values."""
+def _schedule(
+    patience=np.inf,
+    decay_patience=np.inf,
+    decay_factor=5.0,
+    max_decays=0,
+    refine_patience=None,
+):
+    """Trainer settings of a schedule, the rest at neutral values.
+
+    ``refine_patience`` None: the first phase's (``decay_patience``).
+    """
+    if refine_patience is None:
+        refine_patience = decay_patience
     return training.Hyperparams(
         alpha=np.float32(0.0),
         weight_total=np.float32(1.0),
@@ -27,6 +38,7 @@ def _schedule(patience=np.inf, decay_patience=np.inf, decay_factor=5.0, max_deca
         decay_patience=np.float32(decay_patience),
         decay_factor=np.float32(decay_factor),
         max_decays=np.int32(max_decays),
+        refine_patience=np.float32(refine_patience),
     )
 
 
@@ -142,6 +154,18 @@ def test_a_stalled_member_steps_through_every_rate_then_stops():
     )
     np.testing.assert_array_equal(final.n_decays, [3])
     np.testing.assert_allclose(final.learning_rate, [0.1 / 125], rtol=1e-5)
+
+
+def test_after_the_first_reduction_the_refine_patience_counts():
+    # Every epoch after the first stalls: 4 stalled epochs reduce the rate
+    # (patience 3), then 2 each (refine patience 1) reduce it twice more and
+    # stop the member.
+    hyper = _schedule(patience=3, decay_patience=3, max_decays=2, refine_patience=1)
+    monitored = jnp.ones((40, 1), jnp.float32)
+    final, (rates, active) = _run_rule(monitored, hyper, np.float32(10.0))
+    assert int(np.sum(active)) == 1 + 4 + 2 * 2
+    np.testing.assert_array_equal(final.n_decays, [2])
+    assert bool(final.converged[0])
 
 
 def test_an_improving_member_never_stops():

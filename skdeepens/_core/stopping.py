@@ -159,13 +159,18 @@ def update_stopping(state, monitored, tol):
 def update_schedule(state, hyper):
     """Reduce a stalled member's rate while reductions remain, else stop it.
 
+    Once a member's rate has been reduced, the patience is ``refine_patience``
+    (both to reduce it again and to stop): the first rate explores, and needs
+    the full patience to get there; the smaller rates only refine the member's
+    best snapshot, and show a stall sooner.
+
     Parameters
     ----------
     state : StopState
         After :func:`update_stopping` of the epoch.
     hyper : Hyperparams
-        Reads ``patience``, ``decay_patience``, ``decay_factor`` and
-        ``max_decays``.
+        Reads ``patience``, ``decay_patience``, ``refine_patience``,
+        ``decay_factor`` and ``max_decays``.
 
     Returns
     -------
@@ -174,8 +179,11 @@ def update_schedule(state, hyper):
     """
     active = state.active
     can_decay = state.n_decays < hyper.max_decays
-    decay = active & can_decay & (state.no_improvement > hyper.decay_patience)
-    stop = active & ~can_decay & (state.no_improvement > hyper.patience)
+    refining = state.n_decays > 0
+    decay_patience = jnp.where(refining, hyper.refine_patience, hyper.decay_patience)
+    patience = jnp.where(refining, hyper.refine_patience, hyper.patience)
+    decay = active & can_decay & (state.no_improvement > decay_patience)
+    stop = active & ~can_decay & (state.no_improvement > patience)
     learning_rate = jnp.where(
         decay, state.learning_rate / hyper.decay_factor, state.learning_rate
     )

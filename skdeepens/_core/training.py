@@ -116,6 +116,9 @@ class Hyperparams(NamedTuple):
         Divisor of the learning rate at each reduction.
     max_decays : scalar int
         Reductions of the learning rate allowed per member (0: a constant rate).
+    refine_patience : scalar
+        Epochs without improvement after which a member whose rate has already
+        been reduced is reduced again, or stopped at its smallest rate.
     prior_scale : scalar
         Weight of each member's randomized prior network in its output; used
         only when the trainer is given prior parameters.
@@ -130,6 +133,7 @@ class Hyperparams(NamedTuple):
     decay_patience: jax.Array
     decay_factor: jax.Array
     max_decays: jax.Array
+    refine_patience: jax.Array
     prior_scale: jax.Array = np.float32(0.0)
 
 
@@ -470,8 +474,9 @@ class _Placed(NamedTuple):
 
 
 def _place_inputs(
-    init_params, train, validation, learning_rate, hyper, layout, opt_state, prior
-):
+    init_params, train, validation, learning_rate, hyper, layout, opt_state, prior,
+    members_per_program,
+):  # fmt: skip
     """Pad the rows and the members, build the initial state, place it all."""
     n_members = init_params[0][0].shape[0]
     if validation is None:
@@ -481,7 +486,7 @@ def _place_inputs(
         *(pad_rows(a, layout.padded_rows) for a in train),
         *(pad_rows(a, layout.padded_validation_rows) for a in validation),
     )
-    mesh, n_slots = member_sharding(n_members)
+    mesh, n_slots = member_sharding(max(n_members, members_per_program or 0))
     params = pad_members(init_params, n_slots)
     if prior is not None:
         prior = place(pad_members(prior, n_slots), mesh, 0)
@@ -546,10 +551,15 @@ def _run_calls(placed, layout, config, draw_orders, max_epochs, on_epochs):
             initial_loss = call_initial
         for store, curve in zip(curves, call_curves):
             store.append(np.asarray(curve)[:ran, :n_members])
+        finished = (
+            ran < n_run
+            or done + ran >= max_epochs
+            or not np.any(np.asarray(state.stop.active))
+        )
         if on_epochs is not None:
-            on_epochs(done, curves[0][-1], curves[1][-1])
+            on_epochs(done, curves[0][-1], curves[1][-1], finished=finished)
         done += ran
-        if ran < n_run or not np.any(np.asarray(state.stop.active)):
+        if finished:
             break
     return state, tuple(np.concatenate(c) for c in curves), initial_loss
 
@@ -596,8 +606,9 @@ def fit_ensemble(
     on_epochs=None,
     opt_state=None,
     prior_params=None,
+    members_per_program=None,
 ):
-    """Train every member from its initial parameters: the whole fit.
+    """Train every member from its initial parameters, as one program.
 
     Parameters
     ----------
@@ -624,7 +635,8 @@ def fit_ensemble(
         Upper bound on the number of epochs.
     on_epochs : callable, optional
         Called after each compiled call with ``(first_epoch, loss_curve,
-        validation_curve)`` of the epochs it ran (for ``verbose`` output).
+        validation_curve, finished=...)`` of the epochs it ran (for
+        ``verbose`` output); ``finished`` is True on the last call.
     opt_state : tuple of ndarray, optional
         Adam's state to continue from: ``FitResult.opt_state`` of an earlier
         fit of the same members (``partial_fit``). None starts from Adam's
@@ -634,6 +646,9 @@ def fit_ensemble(
         Each member's fixed randomized prior network, stacked like
         ``init_params``; added to the output with weight ``hyper.prior_scale``
         and never trained. None (the default): no prior.
+    members_per_program : int, optional
+        The member axis of the compiled program: the members are padded with
+        frozen copies up to it (:mod:`.groups` gives every group one).
 
     Returns
     -------
@@ -644,7 +659,7 @@ def fit_ensemble(
     config = config._replace(has_validation=validation is not None)
     placed = _place_inputs(
         init_params, train, validation, learning_rate, hyper, layout, opt_state,
-        prior_params,
+        prior_params, members_per_program,
     )  # fmt: skip
     _release_programs_if_many()
     # float32 matmuls at full precision: on GPUs the default may be TF32, which

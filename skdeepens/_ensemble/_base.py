@@ -20,13 +20,14 @@ from sklearn.utils.validation import (
 )
 
 from .. import _validation
-from .._core import network, training
+from .._core import groups, network, training
 from .._core.layout import ceil_div
 from .._core.likelihoods import SCALE_LOSSES
 from .._families import check_scale_losses
 from .._validation import weighted_standardisation as _weighted_standardisation
 from ._held_out import _HeldOutRowsMixin
 from ._members import (
+    _DataOrders,
     _FittedMembers,
     _init_member,
     _init_prior,
@@ -56,6 +57,8 @@ _AUTO_PATIENCE_MIN_EPOCHS = 10
 _ADAPTIVE_FACTOR = 5.0
 _ADAPTIVE_MAX_DECAYS = 3
 _ADAPTIVE_PATIENCE_FRACTION = 1.0
+_ADAPTIVE_REFINE_FRACTION = 0.1
+_ADAPTIVE_REFINE_MIN_EPOCHS = 30
 # A fit whose monitored loss ends this many times (at least 1 nat) above the loss
 # of its random initialisation has blown up (a learning rate far too large):
 # it raises like a non-finite fit instead of returning finite garbage.
@@ -108,6 +111,11 @@ class _BaseDeepEnsemble(_HeldOutRowsMixin, BaseEstimator):
         "warm_start": ["boolean"],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
+        "n_jobs": [
+            None,
+            Interval(Integral, 1, None, closed="left"),
+            Interval(Integral, None, -1, closed="right"),
+        ],
     }
 
     # ------------------------------------------------------------------ fitting
@@ -450,9 +458,17 @@ class _BaseDeepEnsemble(_HeldOutRowsMixin, BaseEstimator):
         if self.learning_rate == "adaptive":
             part = max(1.0, np.ceil(patience * _ADAPTIVE_PATIENCE_FRACTION))
             decay_patience, stop_patience = part, part
+            refine_patience = min(
+                part,
+                max(
+                    np.ceil(part * _ADAPTIVE_REFINE_FRACTION),
+                    _ADAPTIVE_REFINE_MIN_EPOCHS,
+                ),
+            )
             max_decays = _ADAPTIVE_MAX_DECAYS
         else:
             decay_patience, stop_patience, max_decays = np.inf, patience, 0
+            refine_patience = patience
         return training.Hyperparams(
             alpha=np.float32(self.alpha),
             weight_total=np.float32(weight_total),
@@ -464,6 +480,7 @@ class _BaseDeepEnsemble(_HeldOutRowsMixin, BaseEstimator):
             decay_factor=np.float32(_ADAPTIVE_FACTOR),
             max_decays=np.int32(max_decays),
             prior_scale=np.float32(self.prior_scale),
+            refine_patience=np.float32(refine_patience),
         )
 
     def _train(
@@ -492,14 +509,6 @@ class _BaseDeepEnsemble(_HeldOutRowsMixin, BaseEstimator):
             self._batch_size(n_samples),
             0 if validation is None else len(validation[0]),
         )
-        rows = np.arange(n_samples, dtype=np.int32)
-
-        def draw_orders(n_epochs):
-            if not self.shuffle:
-                return np.broadcast_to(rows, (n_epochs, n_members, n_samples))
-            tiled = np.broadcast_to(rows, (n_epochs, n_samples))
-            return np.stack([rng.permuted(tiled, axis=1) for rng in rngs], axis=1)
-
         progress = make_progress(
             self.verbose,
             n_members=n_members,
@@ -518,11 +527,12 @@ class _BaseDeepEnsemble(_HeldOutRowsMixin, BaseEstimator):
                 max_decays=np.int32(0),
             )
         try:
-            result = training.fit_ensemble(
+            result = groups.fit_in_groups(
                 init_params,
                 (X, T, weights),
                 validation,
-                draw_orders,
+                _DataOrders(rngs, n_samples, self.shuffle),
+                n_jobs=self.n_jobs,
                 learning_rate=self.learning_rate_init
                 if learning_rate is None
                 else learning_rate,

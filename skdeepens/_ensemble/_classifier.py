@@ -110,6 +110,7 @@ class DeepEnsembleClassifier(ClassifierMixin, _BaseDeepEnsemble):
         warm_start=False,
         random_state=None,
         verbose=0,
+        n_jobs=None,
     ):
         self.n_estimators = n_estimators
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -131,6 +132,7 @@ class DeepEnsembleClassifier(ClassifierMixin, _BaseDeepEnsemble):
         self.warm_start = warm_start
         self.random_state = random_state
         self.verbose = verbose
+        self.n_jobs = n_jobs
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(

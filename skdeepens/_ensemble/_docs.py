@@ -119,6 +119,16 @@ _COMMON_PARAMETERS_DOC = """
         epoch with the mean training loss over the members still training, the
         mean validation loss when there is a validation set, and the elapsed
         time. ``partial_fit`` numbers its epochs on from earlier calls.
+    n_jobs : int, default=None
+        How many groups of members train at a time, in threads. The members
+        are cut into one group per CPU core (on an accelerator, one group), a
+        grouping fixed by ``n_estimators`` and the machine alone, so every
+        ``n_jobs`` gives the same fitted members, bit for bit. None: every core
+        this process may use; inside a joblib worker, the worker's share (as
+        ``OMP_NUM_THREADS`` grants it), so that ``GridSearchCV(n_jobs=...)``
+        does not oversubscribe. -1: every core; -2: all but one. Under
+        ``joblib.parallel_backend("dask")`` the groups run as tasks on the
+        cluster instead (see the user guide's "Scaling out").
 """
 
 

@@ -53,6 +53,37 @@ def _partial_fit_rng(seed, member, call):
     return np.random.default_rng(np.random.SeedSequence([seed, member, call]))
 
 
+class _DataOrders:
+    """Each member's data order per epoch, drawn from the member's own generator.
+
+    ``orders(n_epochs, members=indices)`` is an int32 array of shape
+    (n_epochs, len(indices), n_samples). Member ``m``'s orders come from its
+    generator alone, in the order its epochs ask for them, so they do not
+    depend on which members are trained with it. A plain object rather than
+    a closure, so that a remote joblib backend can pickle it with a group.
+
+    Parameters
+    ----------
+    rngs : list of numpy.random.Generator
+        One per member, advanced by each draw.
+    n_samples : int
+    shuffle : bool
+        False: every epoch visits the rows in their given order.
+    """
+
+    def __init__(self, rngs, n_samples, shuffle):
+        self.rngs = rngs
+        self.n_samples = n_samples
+        self.shuffle = shuffle
+
+    def __call__(self, n_epochs, *, members):
+        rows = np.arange(self.n_samples, dtype=np.int32)
+        if not self.shuffle:
+            return np.broadcast_to(rows, (n_epochs, len(members), self.n_samples))
+        tiled = np.broadcast_to(rows, (n_epochs, self.n_samples))
+        return np.stack([self.rngs[m].permuted(tiled, axis=1) for m in members], axis=1)
+
+
 def _held_out_split(sample_weight, stratify, *, seed, validation_fraction, purposes):
     """Training and held-out row indices, for early stopping and calibration.
 

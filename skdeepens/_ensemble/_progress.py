@@ -1,13 +1,15 @@
 """What ``verbose`` prints during a fit: host-side reporting, never numerics.
 
-The trainer calls back after each compiled call with the curve rows of the
-epochs it ran (NaN for members no longer training). :class:`ProgressLine`
-(``verbose=1``) keeps one refreshing status line; :class:`EpochLog`
-(``verbose>=2``) prints one line per epoch. Both take a clock and a stream so
-that tests can drive them without a fit.
+The trainer calls back after each compiled call of a group of members with the
+curve rows of the epochs it ran (NaN for members no longer training) and the
+group's member indices. Groups run in threads, so the reporters take a lock.
+:class:`ProgressLine` (``verbose=1``) keeps one refreshing status line;
+:class:`EpochLog` (``verbose>=2``) prints one line per epoch. Both take a
+clock and a stream so that tests can drive them without a fit.
 """
 
 import sys
+import threading
 import time
 
 import numpy as np
@@ -78,6 +80,20 @@ class _Reporter:
         self.stream = sys.stdout if stream is None else stream
         self.start = clock()
         self.epochs_done = 0
+        self._lock = threading.Lock()
+
+    def update(
+        self, first_epoch, losses, validation_losses, members=None, finished=False
+    ):
+        """Take the curve rows of the epochs ``first_epoch, ...`` of ``members``.
+
+        ``members`` (None: all) are the indices of the curves' columns;
+        ``finished`` says that these members train no further epochs.
+        """
+        if members is None:
+            members = np.arange(self.n_members)
+        with self._lock:
+            self._update(first_epoch, losses, validation_losses, members, finished)
 
     def _write(self, text):
         self.stream.write(text)
@@ -85,25 +101,57 @@ class _Reporter:
 
 
 class EpochLog(_Reporter):
-    """``verbose>=2``: one line per epoch, as scikit-learn's MLP prints."""
+    """``verbose>=2``: one line per epoch, as scikit-learn's MLP prints.
 
-    def update(self, first_epoch, losses, validation_losses):
-        """Print the epochs ``first_epoch, ...`` whose curve rows are given."""
-        elapsed = self.clock() - self.start
+    Groups of members report on their own; an epoch's line is printed once
+    every group still training has reported it, with the means over all the
+    members that trained in it.
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        n = self.n_members
+        self.reached = np.zeros(n, int)  # epochs each member's group reported
+        self.finished = np.zeros(n, bool)
+        self.pending = {}  # epoch -> (loss row, validation row) of all members
+        self.printed = 0
+
+    def _update(self, first_epoch, losses, validation_losses, members, finished):
         for offset, (row, val_row) in enumerate(zip(losses, validation_losses)):
+            epoch = first_epoch + offset
+            if epoch not in self.pending:
+                self.pending[epoch] = (
+                    np.full(self.n_members, np.nan),
+                    np.full(self.n_members, np.nan),
+                )
+            self.pending[epoch][0][members] = row
+            self.pending[epoch][1][members] = val_row
+        self.reached[members] = first_epoch + len(losses)
+        self.finished[members] |= finished
+        running = ~self.finished
+        self._print_until(self.reached[running].min() if running.any() else None)
+
+    def _print_until(self, epoch_bound):
+        elapsed = self.clock() - self.start
+        for epoch in sorted(self.pending):
+            if epoch_bound is not None and epoch >= epoch_bound:
+                break
+            row, val_row = self.pending.pop(epoch)
             training = np.isfinite(row)
             line = (
-                f"Epoch {self.epoch_offset + first_epoch + offset + 1}: loss = "
+                f"Epoch {self.epoch_offset + epoch + 1}: loss = "
                 f"{np.nanmean(row):.6f} (mean over {int(training.sum())} training "
                 "members)"
             )
             if self.has_validation:
                 line += f", validation loss = {np.nanmean(val_row):.6f}"
             self._write(f"{line}, elapsed = {elapsed:.2f} s\n")
-        self.epochs_done = first_epoch + len(losses)
+            self.epochs_done = epoch + 1
 
     def close(self):
-        """Nothing to finish: every line already ends with a newline."""
+        """Print the epochs still held back (a fit stopped early)."""
+        with self._lock:
+            self._print_until(None)
 
 
 class ProgressLine(_Reporter):
@@ -149,27 +197,35 @@ class ProgressLine(_Reporter):
         # that prints its final line only.
         self.last_shown = self.start
         self.shown_width = 0
-        self.training = n = self.n_members
+        n = self.n_members
+        self.training_members = np.ones(n, bool)
         self.monitored = np.full(n, np.nan)
         # The epoch rate is measured from the end of the first compiled call,
         # whose time includes compiling the program.
         self.rate_from = None
 
-    def update(self, first_epoch, losses, validation_losses):
-        """Take the curve rows of the epochs ``first_epoch, ...`` just run."""
+    @property
+    def training(self):
+        """How many members still train."""
+        return int(self.training_members.sum())
+
+    def _update(self, first_epoch, losses, validation_losses, members, finished):
         losses = np.asarray(losses, dtype=float)
         if len(losses) == 0:
             return
         now = self.clock()
-        self.epochs_done = first_epoch + len(losses)
-        self.training = int(np.isfinite(losses[-1]).sum())
+        # Groups run side by side: the furthest one counts the epochs.
+        self.epochs_done = max(self.epochs_done, first_epoch + len(losses))
+        self.training_members[members] = np.isfinite(losses[-1])
         if self.has_validation:
             # fmin skips NaN: a member's best stays once it stops.
             best = np.fmin.reduce(np.asarray(validation_losses, dtype=float), axis=0)
-            self.monitored = np.fmin(self.monitored, best)
+            self.monitored[members] = np.fmin(self.monitored[members], best)
         else:
+            monitored = self.monitored[members]
             for row in losses:
-                self.monitored = np.where(np.isfinite(row), row, self.monitored)
+                monitored = np.where(np.isfinite(row), row, monitored)
+            self.monitored[members] = monitored
         if self.rate_from is None:
             self.rate_from = (now, self.epochs_done)
         if now - self.last_shown >= self.interval:

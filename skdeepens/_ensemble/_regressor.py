@@ -146,6 +146,7 @@ class DeepEnsembleRegressor(RegressorMixin, _BaseDeepEnsemble):
         warm_start=False,
         random_state=None,
         verbose=0,
+        n_jobs=None,
     ):
         self.n_estimators = n_estimators
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -168,6 +169,7 @@ class DeepEnsembleRegressor(RegressorMixin, _BaseDeepEnsemble):
         self.warm_start = warm_start
         self.random_state = random_state
         self.verbose = verbose
+        self.n_jobs = n_jobs
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
