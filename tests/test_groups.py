@@ -127,3 +127,14 @@ def test_a_loky_worker_uses_its_share_of_the_cores():
         joblib.delayed(groups.effective_n_jobs)(None) for _ in range(2)
     )
     assert granted == [max(1, cores // 2)] * 2
+
+
+def test_the_groups_of_a_fit_share_one_compiled_program():
+    # Features of a width no other test uses: a program of its own.
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(40, 7)), rng.normal(size=40)
+    before = training.trainer_cache_size()
+    params = {**QUICK, "n_estimators": 6, "max_iter": 2}
+    DeepEnsembleRegressor(**params, n_jobs=2).fit(X, y)
+    # (Or none, had another test compiled this shape already.)
+    assert training.trainer_cache_size() <= before + 1

@@ -57,6 +57,11 @@ _AUTO_PATIENCE_MIN_EPOCHS = 10
 _ADAPTIVE_FACTOR = 5.0
 _ADAPTIVE_MAX_DECAYS = 3
 _ADAPTIVE_PATIENCE_FRACTION = 1.0
+# After the first reduction the patience is this fraction of the first one, at
+# least this many epochs (never more than the first): the smaller rates only
+# refine each member's best snapshot. The defaults study found the same NLL on
+# every UCI set in 35-65% fewer epochs; without the floor, the near-noiseless
+# set (a first patience of 57 epochs) lost 0.16 nats.
 _ADAPTIVE_REFINE_FRACTION = 0.1
 _ADAPTIVE_REFINE_MIN_EPOCHS = 30
 # A fit whose monitored loss ends this many times (at least 1 nat) above the loss
