@@ -39,10 +39,13 @@ def test_member_groups_run_on_the_workers_and_match_a_local_fit(
     from distributed import get_task_stream
 
     X, y = request.getfixturevalue(data)
-    plan, _ = groups.plan_groups(QUICK["n_estimators"])
-    local = Estimator(**QUICK).fit(X, y)
+    # Five members: two groups (one group alone is trained in the caller).
+    params = {**QUICK, "n_estimators": 5}
+    plan, _ = groups.plan_groups(params["n_estimators"])
+    assert len(plan) == 2
+    local = Estimator(**params).fit(X, y)
     with get_task_stream(client) as stream, joblib.parallel_backend("dask"):
-        remote = Estimator(**QUICK).fit(X, y)
+        remote = Estimator(**params).fit(X, y)
     tasks = [task for task in stream.data if "_fit_group" in task["key"]]
     # One task per group, each run by a worker process of the cluster.
     assert len(tasks) == len(plan)
