@@ -147,12 +147,22 @@ def _fit_group(members, width, draw_orders, on_epochs, arguments):
     )
 
 
-def _pad_epochs(curve, n_epochs):
-    """A (n_epochs_run, n) curve padded with NaN rows to ``n_epochs`` rows."""
-    if curve is None:
-        return None
-    pad = np.full((n_epochs - len(curve), curve.shape[1]), np.nan, curve.dtype)
-    return np.concatenate([curve, pad])
+def join_member_curves(curves):
+    """(n_iter, n_members) curves side by side, the shorter ones NaN-padded.
+
+    NaN is what a curve holds for a member that no longer trains, so a group
+    that stopped sooner (or an earlier fit's members, in a warm start) reads
+    as members that stopped.
+    """
+    n_rows = max(curve.shape[0] for curve in curves)
+    return np.hstack(
+        [
+            np.pad(
+                curve, ((0, n_rows - curve.shape[0]), (0, 0)), constant_values=np.nan
+            )
+            for curve in curves
+        ]
+    )
 
 
 def merge_results(results):
@@ -163,15 +173,14 @@ def merge_results(results):
     """
     if len(results) == 1:
         return results[0]
-    n_epochs = max(len(r.loss_curve) for r in results)
 
-    def join(name, axis=0):
+    def join(name):
         parts = [getattr(r, name) for r in results]
         if parts[0] is None:
             return None
         if name.endswith("curve"):
-            parts = [_pad_epochs(p, n_epochs) for p in parts]
-        return np.concatenate(parts, axis=axis)
+            return join_member_curves(parts)
+        return np.concatenate(parts)
 
     def join_trees(name):
         return jax.tree_util.tree_map(
@@ -180,9 +189,9 @@ def merge_results(results):
 
     return training.FitResult(
         params=join_trees("params"),
-        loss_curve=join("loss_curve", axis=1),
-        validation_curve=join("validation_curve", axis=1),
-        learning_rate_curve=join("learning_rate_curve", axis=1),
+        loss_curve=join("loss_curve"),
+        validation_curve=join("validation_curve"),
+        learning_rate_curve=join("learning_rate_curve"),
         converged=join("converged"),
         diverged_epoch=join("diverged_epoch"),
         initial_loss=join("initial_loss"),
@@ -251,6 +260,7 @@ __all__ = [
     "MEMBERS_PER_PROGRAM",
     "effective_n_jobs",
     "fit_in_groups",
+    "join_member_curves",
     "machine_cores",
     "merge_results",
     "plan_groups",

@@ -13,6 +13,7 @@ import numpy as np
 from sklearn.model_selection import train_test_split
 
 from .._core import network
+from .._core.groups import join_member_curves
 from .._core.likelihoods import MIN_SCALE
 
 # Prediction runs in chunks of at most this many rows (bounded memory).
@@ -263,17 +264,6 @@ def _predict_members(params, X, activation, prior=None):
     )
 
 
-def _append_columns(old, new):
-    """Join two (n_iter, n_members) curves side by side, NaN-padding the shorter."""
-    n_rows = max(old.shape[0], new.shape[0])
-
-    def pad(curve):
-        missing = n_rows - curve.shape[0]
-        return np.pad(curve, ((0, missing), (0, 0)), constant_values=np.nan)
-
-    return np.hstack([pad(old), pad(new)])
-
-
 def _or_nan(curve, like):
     """``curve``, or a NaN curve of ``like``'s shape when there is none."""
     return np.full_like(like, np.nan) if curve is None else curve
@@ -354,9 +344,11 @@ class _FittedMembers(NamedTuple):
         """
         validation = None
         if self.validation_curve is not None or new.validation_curve is not None:
-            validation = _append_columns(
-                _or_nan(self.validation_curve, self.loss_curve),
-                _or_nan(new.validation_curve, new.loss_curve),
+            validation = join_member_curves(
+                [
+                    _or_nan(self.validation_curve, self.loss_curve),
+                    _or_nan(new.validation_curve, new.loss_curve),
+                ]
             )
         prior = None
         if new.prior_params is not None:
@@ -370,7 +362,7 @@ class _FittedMembers(NamedTuple):
             learning_rates=np.concatenate([self.learning_rates, new.learning_rates]),
             prior_params=prior,
             prior_scale=new.prior_scale,
-            loss_curve=_append_columns(self.loss_curve, new.loss_curve),
+            loss_curve=join_member_curves([self.loss_curve, new.loss_curve]),
             validation_curve=validation,
             best_epoch=np.concatenate([self.best_epoch, new.best_epoch]),
             calibration_factors=None,
