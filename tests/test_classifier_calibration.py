@@ -1,8 +1,9 @@
 """How scikit-learn's CalibratedClassifierCV composes with the classifier.
 
-The recalibration of the regressor is built in; for the classifier,
-scikit-learn's own :class:`~sklearn.calibration.CalibratedClassifierCV` does the
-job. It recalibrates the ensemble's averaged probabilities, not the members,
+Both estimators recalibrate by default (the classifier with one temperature,
+tests/test_temperature.py); scikit-learn's own
+:class:`~sklearn.calibration.CalibratedClassifierCV` is another way, for other
+maps. It recalibrates the ensemble's averaged probabilities, not the members,
 so the calibrated model's total uncertainty is the entropy of its
 ``predict_proba``, while the knowledge (epistemic) part stays that of the
 members, read from the wrapped ensemble.
