@@ -26,7 +26,9 @@ def _member_proba_by_hand(clf, X):
     for w, b in hidden:
         h = np.maximum(h @ w + b[:, None, :], 0.0)
     logits = h @ w_out + b_out[:, None, :]
-    return _softmax(logits)
+    # The fitted temperature divides every member's logits (calibration).
+    temperature = getattr(clf, "calibration_factors_", np.ones(1))[0]
+    return _softmax(logits / temperature)
 
 
 @pytest.fixture(scope="module")
@@ -282,6 +284,8 @@ def test_brier_loss_trains_and_is_the_multiclass_brier_score(blobs, blobs_ensemb
             **QUICK,
             "loss": "brier",
             "early_stopping": True,
+            # All the held-out rows monitor early stopping.
+            "calibration": None,
             "validation_fraction": 0.3,
             "max_iter": 30,
         }
@@ -321,6 +325,8 @@ def test_early_stopping_keeps_each_members_best_validation_log_loss(blobs):
         **{
             **QUICK,
             "early_stopping": True,
+            # All the held-out rows monitor early stopping.
+            "calibration": None,
             "validation_fraction": 0.3,
             "max_iter": 500,
             "n_iter_no_change": 5,

@@ -191,6 +191,7 @@ def test_classifier_logits_include_the_prior(spirals):
     X = np.array([[0.0, 0.0], [0.5, -0.5], [3.0, 3.0]])
     h = (X - clf._x_mean) / clf._x_scale
     logits = _relu_net(clf.params_, h) + 2.0 * _relu_net(clf.prior_params_, h)
+    logits = logits / clf.calibration_factors_[0]  # the fitted temperature
     proba = np.exp(logits - np.logaddexp.reduce(logits, axis=-1, keepdims=True))
     np.testing.assert_allclose(clf.predict_proba(X), proba.mean(axis=0), atol=1e-10)
 

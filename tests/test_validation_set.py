@@ -281,8 +281,8 @@ def test_a_validation_set_that_nothing_uses_raises(cubic, validation):
     reg = DeepEnsembleRegressor(**QUICK, calibration=None)
     with pytest.raises(ValueError, match="early_stopping=False, and no recal"):
         reg.fit(X, y, X_val=validation[0], y_val=validation[1])
-    clf = DeepEnsembleClassifier(**QUICK)
-    with pytest.raises(ValueError, match=r"no validation set \(early_stopping=False\)"):
+    clf = DeepEnsembleClassifier(**QUICK, calibration=None)
+    with pytest.raises(ValueError, match="early_stopping=False, and no recal"):
         clf.fit(X, y > 0, X_val=validation[0], y_val=validation[1] > 0)
 
 
