@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from _helpers import QUICK_CLASSIFIER
 from scipy.special import softmax
+from sklearn.base import clone
 
 from skdeepens import DeepEnsembleClassifier
 from skdeepens._calibration import apply_temperature, fit_temperature
@@ -57,7 +58,9 @@ def test_a_temperature_keeps_each_members_ranking():
 @pytest.fixture(scope="module")
 def fitted(blobs):
     X, y = blobs
-    return DeepEnsembleClassifier(**{**QUICK_CLASSIFIER, "early_stopping": True}).fit(X, y)
+    return DeepEnsembleClassifier(**{**QUICK_CLASSIFIER, "early_stopping": True}).fit(
+        X, y
+    )
 
 
 def _uncalibrated(clf):
@@ -66,18 +69,34 @@ def _uncalibrated(clf):
     return raw
 
 
-def test_the_temperature_is_fitted_on_rows_apart_from_early_stopping(blobs, fitted):
+def test_the_temperature_is_fitted_on_the_early_stopping_rows(blobs, fitted):
     X, y = blobs
     clf = fitted
     _, held_out = clf._validation_split(
         np.ones(len(X)), np.searchsorted(clf.classes_, y)
     )
-    stopping, calibration = held_out[::2], held_out[1::2]
-    assert set(stopping).isdisjoint(calibration) and len(calibration) > 0
-    X_std = (X[calibration] - clf._x_mean) / clf._x_scale
+    X_std = (X[held_out] - clf._x_mean) / clf._x_scale
     logits = _predict_members(clf.params_, X_std, clf.activation)
-    labels = np.searchsorted(clf.classes_, y[calibration])
+    labels = np.searchsorted(clf.classes_, y[held_out])
     expected = fit_temperature(logits, labels)
+    np.testing.assert_allclose(clf.calibration_factors_, [expected], rtol=1e-6)
+    # Early stopping saw every held-out row: the members are those of a fit
+    # without the temperature.
+    off = clone(clf).set_params(calibration=None).fit(X, y)
+    for (w, b), (w_off, b_off) in zip(clf.params_, off.params_):
+        np.testing.assert_array_equal(w, w_off)
+        np.testing.assert_array_equal(b, b_off)
+    np.testing.assert_array_equal(clf.best_epoch_, off.best_epoch_)
+
+
+def test_a_given_validation_set_fits_the_temperature_whole(blobs):
+    X, y = blobs
+    X_val, y_val = X[::4], y[::4]
+    clf = DeepEnsembleClassifier(**{**QUICK_CLASSIFIER, "early_stopping": True})
+    clf.fit(X, y, X_val=X_val, y_val=y_val)
+    X_std = (X_val - clf._x_mean) / clf._x_scale
+    logits = _predict_members(clf.params_, X_std, clf.activation)
+    expected = fit_temperature(logits, np.searchsorted(clf.classes_, y_val))
     np.testing.assert_allclose(clf.calibration_factors_, [expected], rtol=1e-6)
 
 

@@ -13,13 +13,13 @@ from .._mixture import (
     classification_uncertainty,
 )
 from ._base import _BaseDeepEnsemble
-from ._members import _predict_members
 from ._docs import (
     _COMMON_ATTRIBUTES_DOC,
     _COMMON_PARAMETERS_DOC,
     _splice,
     _validation_set_doc,
 )
+from ._members import _predict_members
 
 
 class DeepEnsembleClassifier(ClassifierMixin, _BaseDeepEnsemble):
@@ -45,10 +45,8 @@ class DeepEnsembleClassifier(ClassifierMixin, _BaseDeepEnsemble):
         multiclass Brier score of the softmax probabilities.
     calibration : {"temperature"} or None, default="temperature"
         Recalibration of the predicted probabilities after training, fitted
-        on held-out rows of the training data: half of the
-        ``validation_fraction`` set aside (the other half monitors early
-        stopping; all of it when ``early_stopping=False``), never the rows
-        that chose each member's best epoch. "temperature" divides every
+        on the ``validation_fraction`` of the training rows held out (the
+        rows that also monitor early stopping). "temperature" divides every
         member's logits by one temperature ``T`` (Guo et al., 2017) before the
         members are averaged, chosen to minimise the held-out log loss of the
         mixture (with a normal prior of standard deviation 0.5 on ``log T``,
@@ -103,6 +101,9 @@ class DeepEnsembleClassifier(ClassifierMixin, _BaseDeepEnsemble):
     >>> clf.predict_uncertainty(X[:2]).epistemic  # doctest: +SKIP
     """
     )
+
+    # The one temperature is fitted on the rows that monitor early stopping.
+    _RECALIBRATES_ON_STOPPING_ROWS = True
 
     _parameter_constraints = {
         **_BaseDeepEnsemble._parameter_constraints,
@@ -209,12 +210,8 @@ class DeepEnsembleClassifier(ClassifierMixin, _BaseDeepEnsemble):
             "``early_stopping=False`` with ``calibration=None``",
             extra="""\
             With ``calibration="temperature"`` it also fits the temperature,
-            in place of held-out training rows. With early stopping too, its
-            rows of positive weight are dealt out at random (seeded by
-            ``random_state``) into two halves, one to monitor early stopping
-            and one to fit the temperature, never a row for both; with
-            ``calibration=None`` all of it monitors early stopping, and with
-            ``early_stopping=False`` all of it fits the temperature.
+            in place of held-out training rows: all of it, whether or not it
+            monitors early stopping too.
             ``class_weight`` does not weigh its rows, as in
             HistGradientBoostingClassifier: its weights are
             ``sample_weight_val`` alone, so that the monitored loss is the

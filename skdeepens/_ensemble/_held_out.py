@@ -2,9 +2,11 @@
 
 A fit holds rows out of its training data, or takes the validation set the
 user passes (``X_val``, ``y_val``, ``sample_weight_val``), for two purposes:
-early stopping and the regressor's recalibration. With both, each purpose gets
-rows of its own. The mixin below is the one home of that rule; the random
-splits themselves are the pure functions of :mod:`._members`.
+early stopping and the recalibration. With both, the regressor gives each
+purpose rows of its own, while the classifier's one temperature reuses the
+early-stopping rows (see ``_RECALIBRATES_ON_STOPPING_ROWS``). The mixin below
+is the one home of that rule; the random splits themselves are the pure
+functions of :mod:`._members`.
 """
 
 import numpy as np
@@ -16,6 +18,15 @@ from ._members import _given_validation_split, _held_out_split
 
 class _HeldOutRowsMixin:
     """Held-out and given validation rows of a fit (mixed into the estimators)."""
+
+    # Whether the recalibration is fitted on the early-stopping rows rather than
+    # on a half of the held-out rows of its own. The regressor's per-member
+    # scale factors need their own rows: fitted on the rows that chose each
+    # member's best epoch, they inherit the optimism of that choice and shrink
+    # the intervals. The classifier's one temperature reuses them: halving the
+    # rows that choose the epochs cost more log loss than the temperature won
+    # (benchmarks/classifier_calibration.py, in the user guide).
+    _RECALIBRATES_ON_STOPPING_ROWS = False
 
     def _validate_validation_set(
         self, X_val, y_val, sample_weight_val, targets, target_state
@@ -77,31 +88,36 @@ class _HeldOutRowsMixin:
             "calibration": self._calibrates(),
         }
 
+    def _purposes_with_own_rows(self):
+        """The purposes of this fit that each take their own share of the rows."""
+        uses = self._held_out_uses()
+        if self._RECALIBRATES_ON_STOPPING_ROWS and all(uses.values()):
+            return ["early_stopping"]
+        return [name for name, used in uses.items() if used]
+
     def _validation_split(self, sample_weight, stratify):
         """Training and held-out row indices (every held-out row, both halves)."""
-        purposes = [name for name, used in self._held_out_uses().items() if used]
         return _held_out_split(
             sample_weight,
             stratify,
             seed=self._seed,
             validation_fraction=self.validation_fraction,
-            purposes=purposes,
+            purposes=self._purposes_with_own_rows(),
         )
 
     def _held_out_rows(self, arrays, stratify):
         """Training, early-stopping and calibration rows (None where unused).
 
         The held-out rows monitor early stopping and fit the recalibration.
-        With both, each gets its own half (at least one row each): factors
-        fitted on the rows that also chose each member's best epoch would
-        inherit the optimism of that choice, and shrink the intervals below
-        their nominal coverage.
+        With both, each gets its own half (at least one row each), unless the
+        recalibration reuses the early-stopping rows
+        (``_RECALIBRATES_ON_STOPPING_ROWS``).
         """
         uses = self._held_out_uses()
         if not any(uses.values()):
             return arrays, None, None
         train_idx, val_idx = self._validation_split(arrays[2], stratify)
-        if all(uses.values()):
+        if len(self._purposes_with_own_rows()) == 2:
             # train_test_split returns the rows in random order.
             stopping_idx, calibration_idx = val_idx[::2], val_idx[1::2]
         else:
@@ -122,10 +138,12 @@ class _HeldOutRowsMixin:
         The validation set takes the place of the rows held out of the
         training data, on the same rule: with both early stopping and
         calibration, each gets its own half of it (see :meth:`_held_out_rows`);
-        with one, all of it.
+        with one, or when the recalibration reuses the early-stopping rows,
+        all of it.
         """
-        uses = self._held_out_uses()
-        purposes = [name for name, used in uses.items() if used]
+        purposes = self._purposes_with_own_rows()
         parts = _given_validation_split(arrays[2], seed=self._seed, purposes=purposes)
         rows = dict(zip(purposes, (tuple(a[idx] for a in arrays) for idx in parts)))
+        if self._RECALIBRATES_ON_STOPPING_ROWS and self._calibrates():
+            rows.setdefault("calibration", rows.get("early_stopping"))
         return rows.get("early_stopping"), rows.get("calibration")
