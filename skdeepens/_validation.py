@@ -8,6 +8,7 @@ targets for the regressor, mixed label types, booleans passed as numbers,
 warm starts that would mix incompatible members, and JAX used after ``os.fork``.
 """
 
+import inspect
 import os
 import sys
 from numbers import Integral, Real
@@ -15,6 +16,9 @@ from numbers import Integral, Real
 import numpy as np
 import sklearn
 from sklearn.utils.validation import column_or_1d
+
+# scikit-learn names the input in column_or_1d's errors from 1.7 (input_name).
+_COLUMN_OR_1D_NAMES_INPUT = "input_name" in inspect.signature(column_or_1d).parameters
 
 # Largest magnitude accepted in X and y at fit. The predictive variances of a
 # regressor are in y's units squared and the standardisation squares deviations of
@@ -266,7 +270,7 @@ def check_sample_weight(
         isinstance(sample_weight, np.ndarray) and sample_weight.ndim == 0
     ):
         sample_weight = np.full(n_samples, sample_weight, dtype=np.float64)
-    sample_weight = column_or_1d(sample_weight, dtype=np.float64, input_name=name)
+    sample_weight = column_1d(sample_weight, name, dtype=np.float64)
     if sample_weight.shape[0] != n_samples:
         raise ValueError(
             f"{name} has {sample_weight.shape[0]} entries but there are "
@@ -483,3 +487,21 @@ def check_not_forked_after_jax():
             "use joblib's default 'loky' backend (not 'multiprocessing'), or "
             "multiprocessing with the 'spawn' or 'forkserver' start method."
         )
+
+
+def column_1d(values, name, dtype=None):
+    """``values`` as a 1d array; an error that names ``name`` if it is not one.
+
+    scikit-learn's ``column_or_1d``, whose message says ``y`` before
+    scikit-learn 1.7 (which added ``input_name``), on every version this
+    package supports.
+    """
+    if _COLUMN_OR_1D_NAMES_INPUT:
+        return column_or_1d(values, dtype=dtype, input_name=name)
+    try:
+        return column_or_1d(values, dtype=dtype)
+    except ValueError as exc:
+        message = str(exc)
+        if message.startswith("y should"):
+            message = name + message[1:]
+        raise ValueError(message) from None

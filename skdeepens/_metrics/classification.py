@@ -7,14 +7,15 @@ from numbers import Integral
 import numpy as np
 from sklearn.utils import Bunch
 from sklearn.utils._param_validation import Interval, validate_params
-from sklearn.utils.validation import check_consistent_length, column_or_1d
+from sklearn.utils.validation import check_consistent_length
 
+from .._validation import column_1d
 from ._checks import check_sample_weight
 
 
 def _top_label(y_true, y_proba, classes):
     """Confidence (max probability) and correctness of the top label."""
-    y_true = column_or_1d(y_true, input_name="y_true")
+    y_true = column_1d(y_true, "y_true")
     if y_true.dtype.kind == "f":
         has_nan = bool(np.isnan(y_true).any())
     else:
@@ -26,7 +27,7 @@ def _top_label(y_true, y_proba, classes):
     if classes is None:
         classes = np.unique(y_true)
     else:
-        classes = column_or_1d(classes, input_name="classes")
+        classes = column_1d(classes, "classes")
         if np.unique(classes).shape[0] != classes.shape[0]:
             raise ValueError(f"classes must be unique; got {classes!r}")
     unknown = ~np.isin(y_true, classes)
