@@ -251,7 +251,7 @@ def test_a_search_routes_the_validation_set_to_every_fit(cubic, validation):
         ({"X_val": "X", "y_val": "y", "sample_weight_val": "w5"}, "sample_weight_val"),
         ({"X_val": "X", "y_val": "y", "sample_weight_val": "w-"}, "sample_weight_val"),
         ({"X_val": "X", "y_val": "y", "sample_weight_val": "w1"}, "sample_weight_val"),
-        ({"X_val": "Xnan", "y_val": "y"}, "X_val, y_val: Input X contains NaN"),
+        ({"X_val": "Xinf", "y_val": "y"}, "X_val, y_val: Input X contains infinity"),
     ],
 )
 def test_a_bad_validation_set_raises_before_training(cubic, validation, given, match):
@@ -260,7 +260,7 @@ def test_a_bad_validation_set_raises_before_training(cubic, validation, given, m
     arrays = {
         "X": X_val,
         "X2": np.hstack([X_val, X_val]),
-        "Xnan": np.where(np.arange(20)[:, None] == 3, np.nan, X_val),
+        "Xinf": np.where(np.arange(20)[:, None] == 3, np.inf, X_val),
         "y": y_val,
         "y5": y_val[:5],
         "y2": np.column_stack([y_val, y_val]),

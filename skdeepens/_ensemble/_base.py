@@ -25,6 +25,7 @@ from .._core.layout import ceil_div
 from .._core.likelihoods import SCALE_LOSSES
 from .._families import check_scale_losses
 from .._validation import weighted_standardisation as _weighted_standardisation
+from . import _encoding
 from ._held_out import _HeldOutRowsMixin
 from ._members import (
     _DataOrders,
@@ -36,6 +37,7 @@ from ._members import (
     _predict_members,
     _prior_rng,
     _stack,
+    _unknown_rows_rng,
 )
 from ._progress import make_progress
 
@@ -113,6 +115,7 @@ class _BaseDeepEnsemble(_HeldOutRowsMixin, BaseEstimator):
         ],
         "tol": [Interval(Real, 0, None, closed="left")],
         "prior_scale": [Interval(Real, 0, None, closed="left")],
+        "categorical_features": ["array-like", StrOptions({"from_dtype"}), None],
         "warm_start": ["boolean"],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -122,6 +125,13 @@ class _BaseDeepEnsemble(_HeldOutRowsMixin, BaseEstimator):
             Interval(Integral, None, -1, closed="right"),
         ],
     }
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # Missing values are imputed by the encoding of X's columns, as
+        # HistGradientBoosting handles them inside.
+        tags.input_tags.allow_nan = True
+        return tags
 
     # ------------------------------------------------------------------ fitting
 
@@ -178,13 +188,12 @@ class _BaseDeepEnsemble(_HeldOutRowsMixin, BaseEstimator):
         continuing = fitted and (incremental or self.warm_start)
         method = "partial_fit" if incremental else "fit"
         with _restored_on_failure(self):
-            X, y = validate_data(
-                self,
+            X_raw = X
+            X, y = self._validate_inputs(
                 X,
                 y,
                 reset=not continuing,
                 ensure_min_samples=1 if incremental and continuing else 2,
-                dtype=np.float64,
                 **self._validate_data_kwargs,
             )
             targets, stratify, target_state = self._validate_targets(
@@ -196,6 +205,14 @@ class _BaseDeepEnsemble(_HeldOutRowsMixin, BaseEstimator):
             sample_weight = self._class_weighted(
                 y, sample_weight, target_state, method=method
             )
+            if not continuing:
+                self._encoding = _encoding.fit_encoding(
+                    X,
+                    self._categorical_mask(X_raw),
+                    sample_weight,
+                    getattr(self, "feature_names_in_", None),
+                )
+            X = self._encode(X)
             _validation.check_magnitude(X, "X")
             given = self._validate_validation_set(
                 X_val, y_val, sample_weight_val, targets, target_state
@@ -221,6 +238,63 @@ class _BaseDeepEnsemble(_HeldOutRowsMixin, BaseEstimator):
                 )
             self._set_fitted(members, _fit_signature=signature, **target_state)
         return self
+
+    def _validate_inputs(self, X, y=None, *, reset, **check_params):
+        """``validate_data`` of X (and y), as the encoding of X's columns needs it.
+
+        The one home of the validation of the estimators' X, at fit, at
+        prediction and for a validation set. With no categorical column X is
+        validated to float64 as any numeric estimator's (missing values pass
+        as NaN, infinities raise); with categorical columns it is validated
+        with its values kept (an object array), for :meth:`_encode`.
+        ``n_features_in_`` and ``feature_names_in_`` describe the raw columns.
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, n_features_in)
+            Validated, not yet encoded.
+        y : ndarray
+            Only when ``y`` is given.
+        """
+        if reset:
+            categorical = _encoding.requests_categories(self.categorical_features, X)
+        else:
+            categorical = bool(self._encoding.categorical.any())
+        return validate_data(
+            self,
+            X,
+            "no_validation" if y is None else y,
+            reset=reset,
+            dtype=None if categorical else np.float64,
+            ensure_all_finite=False if categorical else "allow-nan",
+            **check_params,
+        )
+
+    def _categorical_mask(self, X):
+        """The categorical columns of the raw training X (``categorical_features``)."""
+        return _encoding.categorical_mask(
+            self.categorical_features,
+            X,
+            self.n_features_in_,
+            getattr(self, "feature_names_in_", None),
+        )
+
+    def _encode(self, X, *, input_name="X"):
+        """The float64 matrix of validated X that the members see (before scaling)."""
+        return _encoding.encode(
+            self._encoding,
+            X,
+            input_name=input_name,
+            feature_names=getattr(self, "feature_names_in_", None),
+        )
+
+    def _validated_encoded(self, X, y=None, *, input_name="X", **check_params):
+        """Validated, encoded X (and validated y, if given) of a fitted estimator."""
+        if y is None:
+            X = self._validate_inputs(X, reset=False, **check_params)
+            return self._encode(X, input_name=input_name)
+        X, y = self._validate_inputs(X, y, reset=False, **check_params)
+        return self._encode(X, input_name=input_name), y
 
     def _signature_outputs(self, targets):
         """The target width warm starts must keep (None: not compared)."""
@@ -316,10 +390,20 @@ class _BaseDeepEnsemble(_HeldOutRowsMixin, BaseEstimator):
         if not warm:
             self._start_members(X, targets, sample_weight)
         arrays = self._training_arrays(X, targets, sample_weight)
+        X_train = self._with_unknown_rows(X, sample_weight, call=0)
+        trained = (
+            arrays
+            if X_train is X
+            else self._training_arrays(X_train, targets, sample_weight)
+        )
         if given is None:
-            train, stopping, calibration = self._held_out_rows(arrays, stratify)
+            # The held-out rows keep their own categories: they measure the
+            # members on data as it comes.
+            train, stopping, calibration = self._held_out_rows(
+                trained, stratify, held_out=arrays
+            )
         else:
-            train = arrays
+            train = trained
             stopping, calibration = self._given_rows(self._training_arrays(*given))
         _check_some_weight(train[2])
 
@@ -342,6 +426,17 @@ class _BaseDeepEnsemble(_HeldOutRowsMixin, BaseEstimator):
         self._seed = self._draw_seed()
         self._target_mean, self._target_scale = self._target_standardisation(
             targets, sample_weight
+        )
+
+    def _with_unknown_rows(self, X, sample_weight, *, call):
+        """Encoded training X, a seeded share of rows given unknown categories.
+
+        The members must see each categorical column's unknown code to learn
+        what to predict for a category they never saw
+        (:func:`._encoding.with_unknown_rows`); X itself without categories.
+        """
+        return _encoding.with_unknown_rows(
+            self._encoding, X, sample_weight, _unknown_rows_rng(self._seed, call)
         )
 
     def _training_arrays(self, X, targets, sample_weight):
@@ -398,7 +493,10 @@ class _BaseDeepEnsemble(_HeldOutRowsMixin, BaseEstimator):
             )
         if first:
             self._start_members(X, targets, sample_weight)
-        X_std, T_std, weights = self._training_arrays(X, targets, sample_weight)
+        X_train = self._with_unknown_rows(
+            X, sample_weight, call=0 if first else fitted.n_partial_fits
+        )
+        X_std, T_std, weights = self._training_arrays(X_train, targets, sample_weight)
         _check_some_weight(weights)
 
         members = range(self.n_estimators)
@@ -663,7 +761,7 @@ class _BaseDeepEnsemble(_HeldOutRowsMixin, BaseEstimator):
         With ``with_inputs``, also return the validated X, as ``(X, outputs)``.
         """
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False)
+        X = self._validated_encoded(X)
         # Overflow far from the training data is reported by the check below.
         with np.errstate(over="ignore", invalid="ignore"):
             X_std = (X - self._x_mean) / self._x_scale

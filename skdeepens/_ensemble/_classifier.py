@@ -132,6 +132,7 @@ class DeepEnsembleClassifier(ClassifierMixin, _BaseDeepEnsemble):
         n_iter_no_change="auto",
         tol=1e-4,
         prior_scale=0.0,
+        categorical_features="from_dtype",
         class_weight=None,
         warm_start=False,
         random_state=None,
@@ -155,6 +156,7 @@ class DeepEnsembleClassifier(ClassifierMixin, _BaseDeepEnsemble):
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
         self.prior_scale = prior_scale
+        self.categorical_features = categorical_features
         self.class_weight = class_weight
         self.warm_start = warm_start
         self.random_state = random_state
@@ -177,7 +179,9 @@ class DeepEnsembleClassifier(ClassifierMixin, _BaseDeepEnsemble):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Training inputs; no NaN or infinity.
+            Training inputs; a DataFrame may hold categorical columns, and
+            missing values are imputed (see ``categorical_features``); no
+            infinity.
         y : array-like of shape (n_samples,)
             Class labels of any type scikit-learn accepts (ints, strings,
             booleans); at least two classes.
@@ -245,7 +249,9 @@ class DeepEnsembleClassifier(ClassifierMixin, _BaseDeepEnsemble):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Training inputs; no NaN or infinity.
+            Training inputs; a DataFrame may hold categorical columns, and
+            missing values are imputed (see ``categorical_features``); no
+            infinity.
         y : array-like of shape (n_samples,)
             Class labels, each one of ``classes``.
         sample_weight : array-like of shape (n_samples,), default=None

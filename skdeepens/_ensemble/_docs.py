@@ -97,6 +97,30 @@ _COMMON_PARAMETERS_DOC = """
         from the data the members keep their priors' disagreement, so the
         epistemic uncertainty grows there. 0 turns it off (the fit is then
         unchanged bit for bit). See the user guide for when to use it.
+    categorical_features : "from_dtype", None, or array-like, default="from_dtype"
+        Which columns of X are categorical, with HistGradientBoosting's
+        meaning: "from_dtype" takes a DataFrame's columns of dtype
+        ``category``, and, beyond HistGradientBoosting, its string and
+        object columns, so that a raw DataFrame fits as it is (a NumPy array
+        has no categorical column); None: none; or a boolean mask of length
+        ``n_features``, integer indices, or column names (strings; X must
+        then be a DataFrame with those columns). Each categorical column is
+        one-hot encoded, with one more code for "unknown": a category with
+        fewer than 5 training rows, one never seen in training, and a
+        missing value (NaN, None) in a column where missing values had fewer
+        than 5 training rows take it (otherwise "missing" is a category of
+        its own). So that the members learn what to predict for the unknown
+        code, 5% of the training rows (at least one), drawn at random from
+        ``random_state`` in each categorical column on its own, have their
+        category replaced by it; validation and held-out rows never do. A
+        column of more than 1000 categories raises. Missing values (NaN) in
+        a numeric column are replaced by its weighted training median, and
+        a column that had missing values in training gets a 0/1 indicator of
+        them; infinities raise. The encoding is fitted once, at the first
+        fit, and kept by ``warm_start`` and ``partial_fit``. With no
+        categorical column and no missing value the fit is unchanged bit for
+        bit; ``n_features_in_`` and ``feature_names_in_`` describe the raw
+        columns.
     warm_start : bool, default=False
         When True, a new call to ``fit`` keeps the fitted members and trains only
         the members added by a larger ``n_estimators`` (as in

@@ -9,9 +9,6 @@ is the one home of that rule; the random splits themselves are the pure
 functions of :mod:`._members`.
 """
 
-import numpy as np
-from sklearn.utils.validation import validate_data
-
 from .. import _validation
 from ._members import _given_validation_split, _held_out_split
 
@@ -63,13 +60,11 @@ class _HeldOutRowsMixin:
                 "and y_val."
             )
         try:
-            X_val, y_val = validate_data(
-                self,
+            X_val, y_val = self._validated_encoded(
                 X_val,
                 y_val,
-                reset=False,
+                input_name="X_val",
                 ensure_min_samples=1,
-                dtype=np.float64,
                 **self._validate_data_kwargs,
             )
         except ValueError as exc:
@@ -105,8 +100,12 @@ class _HeldOutRowsMixin:
             purposes=self._purposes_with_own_rows(),
         )
 
-    def _held_out_rows(self, arrays, stratify):
+    def _held_out_rows(self, arrays, stratify, held_out=None):
         """Training, early-stopping and calibration rows (None where unused).
+
+        The training rows are taken from ``arrays``, the held-out ones from
+        ``held_out`` (the same rows as they came, without the unknown
+        category codes dealt out for training; default: ``arrays``).
 
         The held-out rows monitor early stopping and fit the recalibration.
         With both, each gets its own half (at least one row each), unless the
@@ -123,13 +122,15 @@ class _HeldOutRowsMixin:
         else:
             stopping_idx = calibration_idx = val_idx
 
-        def rows(idx, used=True):
-            return tuple(a[idx] for a in arrays) if used else None
+        held_out = arrays if held_out is None else held_out
+
+        def rows(source, idx, used=True):
+            return tuple(a[idx] for a in source) if used else None
 
         return (
-            rows(train_idx),
-            rows(stopping_idx, uses["early_stopping"]),
-            rows(calibration_idx, uses["calibration"]),
+            rows(arrays, train_idx),
+            rows(held_out, stopping_idx, uses["early_stopping"]),
+            rows(held_out, calibration_idx, uses["calibration"]),
         )
 
     def _given_rows(self, arrays):

@@ -28,6 +28,9 @@ _VALIDATION_STREAM = 2**32 - 1
 # Seed-sequence key of the halves of a validation set given to fit (X_val),
 # when early stopping and calibration each need rows of their own.
 _GIVEN_VALIDATION_STREAM = 2**32 - 2
+# Seed-sequence key of the training rows given the unknown category codes
+# (_encoding.with_unknown_rows), apart from every member's key.
+_UNKNOWN_STREAM = 0x554E4B4E  # "UNKN"
 # What turns off each use of held-out rows, for the messages.
 _HELD_OUT_REMEDIES = {
     "early_stopping": "early_stopping=False",
@@ -52,6 +55,15 @@ def _partial_fit_rng(seed, member, call):
     reproducible whatever the ensemble size.
     """
     return np.random.default_rng(np.random.SeedSequence([seed, member, call]))
+
+
+def _unknown_rows_rng(seed, call):
+    """The generator of the rows given unknown category codes in a fit's data.
+
+    ``call`` counts the ``partial_fit`` calls before (0 for ``fit``), so that
+    each call's rows draw their own, reproducible share.
+    """
+    return np.random.default_rng(np.random.SeedSequence([seed, _UNKNOWN_STREAM, call]))
 
 
 class _DataOrders:

@@ -143,6 +143,7 @@ class DeepEnsembleRegressor(RegressorMixin, _BaseDeepEnsemble):
         n_iter_no_change="auto",
         tol=1e-4,
         prior_scale=0.0,
+        categorical_features="from_dtype",
         warm_start=False,
         random_state=None,
         verbose=0,
@@ -166,6 +167,7 @@ class DeepEnsembleRegressor(RegressorMixin, _BaseDeepEnsemble):
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
         self.prior_scale = prior_scale
+        self.categorical_features = categorical_features
         self.warm_start = warm_start
         self.random_state = random_state
         self.verbose = verbose
@@ -192,7 +194,9 @@ class DeepEnsembleRegressor(RegressorMixin, _BaseDeepEnsemble):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Training inputs; no NaN or infinity.
+            Training inputs; a DataFrame may hold categorical columns, and
+            missing values are imputed (see ``categorical_features``); no
+            infinity.
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             Targets.
         sample_weight : array-like of shape (n_samples,), default=None
@@ -264,7 +268,9 @@ class DeepEnsembleRegressor(RegressorMixin, _BaseDeepEnsemble):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Training inputs; no NaN or infinity.
+            Training inputs; a DataFrame may hold categorical columns, and
+            missing values are imputed (see ``categorical_features``); no
+            infinity.
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             Targets, of the width of the first fit.
         sample_weight : array-like of shape (n_samples,), default=None
