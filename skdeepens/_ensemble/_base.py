@@ -179,9 +179,10 @@ class _BaseDeepEnsemble(_HeldOutRowsMixin, BaseEstimator):
         targets they set. The fit then builds the new record of the members,
         and the fitted attributes are set from it in one place
         (:meth:`_set_fitted`) only when everything succeeded: a fit that
-        raises leaves the estimator as it was. (``validate_data(reset=True)``
-        and the standardisation, which the trainer reads from ``self``, write
-        to the estimator before that point; they are put back on failure.)
+        raises leaves the estimator as it was. (``validate_data(reset=True)``,
+        the encoding of X's columns and the standardisation, which the
+        trainer reads from ``self``, write to the estimator before that
+        point; they are put back on failure.)
         """
         _validation.check_not_forked_after_jax()
         fitted = hasattr(self, "params_")
@@ -239,7 +240,7 @@ class _BaseDeepEnsemble(_HeldOutRowsMixin, BaseEstimator):
             self._set_fitted(members, _fit_signature=signature, **target_state)
         return self
 
-    def _validate_inputs(self, X, y=None, *, reset, **check_params):
+    def _validate_inputs(self, X, y="no_validation", *, reset, **check_params):
         """``validate_data`` of X (and y), as the encoding of X's columns needs it.
 
         The one home of the validation of the estimators' X, at fit, at
@@ -254,7 +255,7 @@ class _BaseDeepEnsemble(_HeldOutRowsMixin, BaseEstimator):
         X : ndarray of shape (n_samples, n_features_in)
             Validated, not yet encoded.
         y : ndarray
-            Only when ``y`` is given.
+            Only when ``y`` is given (None is validated, and raises).
         """
         if reset:
             categorical = _encoding.requests_categories(self.categorical_features, X)
@@ -263,7 +264,7 @@ class _BaseDeepEnsemble(_HeldOutRowsMixin, BaseEstimator):
         return validate_data(
             self,
             X,
-            "no_validation" if y is None else y,
+            y,
             reset=reset,
             dtype=None if categorical else np.float64,
             ensure_all_finite=False if categorical else "allow-nan",
@@ -288,9 +289,11 @@ class _BaseDeepEnsemble(_HeldOutRowsMixin, BaseEstimator):
             feature_names=getattr(self, "feature_names_in_", None),
         )
 
-    def _validated_encoded(self, X, y=None, *, input_name="X", **check_params):
+    def _validated_encoded(
+        self, X, y="no_validation", *, input_name="X", **check_params
+    ):
         """Validated, encoded X (and validated y, if given) of a fitted estimator."""
-        if y is None:
+        if isinstance(y, str) and y == "no_validation":
             X = self._validate_inputs(X, reset=False, **check_params)
             return self._encode(X, input_name=input_name)
         X, y = self._validate_inputs(X, y, reset=False, **check_params)
@@ -758,7 +761,8 @@ class _BaseDeepEnsemble(_HeldOutRowsMixin, BaseEstimator):
     def _member_outputs(self, X, *, with_inputs=False):
         """Validated X through every member: raw outputs (n_members, n, n_out).
 
-        With ``with_inputs``, also return the validated X, as ``(X, outputs)``.
+        With ``with_inputs``, also return the validated, encoded X, as
+        ``(X, outputs)``.
         """
         check_is_fitted(self)
         X = self._validated_encoded(X)
