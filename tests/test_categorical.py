@@ -411,3 +411,24 @@ def test_the_parameter_docs_state_the_encodings_constants():
     assert f"fewer than {_encoding.MIN_CATEGORY_COUNT} training rows" in doc
     assert f"{_encoding.UNKNOWN_FRACTION:.0%} of the training rows" in doc
     assert f"more than {_encoding.MAX_CATEGORIES} categories" in doc
+
+
+@pytest.mark.parametrize(
+    "column",
+    [
+        pd.date_range("2020-01-01", periods=30),
+        pd.date_range("2020-01-01", periods=30, tz="UTC"),
+        pd.to_timedelta(np.arange(30), unit="D"),
+        pd.period_range("2020-01", periods=30, freq="M"),
+    ],
+    ids=["datetime", "datetime-tz", "timedelta", "period"],
+)
+def test_a_date_column_raises_naming_it(column):
+    X = pd.DataFrame({"when": column, "x": np.arange(30.0)})
+    reg = DeepEnsembleRegressor(**QUICK)
+    with pytest.raises(ValueError, match=r"date or time columns \['when'\]"):
+        reg.fit(X, np.arange(30.0))
+    # At prediction too: dates in place of the numbers "x" was fitted on.
+    fitted = DeepEnsembleRegressor(**QUICK).fit(X[["x"]], np.arange(30.0))
+    with pytest.raises(ValueError, match=r"date or time columns \['x'\]"):
+        fitted.predict(pd.DataFrame({"x": column}))

@@ -257,6 +257,7 @@ class _BaseDeepEnsemble(_HeldOutRowsMixin, BaseEstimator):
         y : ndarray
             Only when ``y`` is given (None is validated, and raises).
         """
+        _encoding.check_column_dtypes(X)
         if reset:
             categorical = _encoding.requests_categories(self.categorical_features, X)
         else:

@@ -137,6 +137,30 @@ def _is_categorical_dtype(dtype):
     return getattr(dtype, "kind", None) in ("O", "U", "S")
 
 
+def check_column_dtypes(X):
+    """Reject a DataFrame's date, time-span and period columns, naming them.
+
+    They are neither numbers nor categories; NumPy's conversion would fail
+    with a dtype-promotion error that names no column.
+    """
+    if not is_dataframe(X):
+        return
+    temporal = [
+        str(name)
+        for name, dtype in X.dtypes.items()
+        if getattr(dtype, "kind", None) in ("M", "m")
+        or "period" in str(dtype).lower()
+        or "datetime" in str(dtype).lower()
+    ]
+    if temporal:
+        raise ValueError(
+            f"X has date or time columns {temporal}, which are neither numbers "
+            "nor categories. Turn them into numbers in front of the estimator "
+            "(for example year, month and day of the week; see the user "
+            "guide's Tabular data page), or drop them."
+        )
+
+
 def requests_categories(categorical_features, X):
     """Whether ``categorical_features`` makes any column of the raw X categorical.
 
