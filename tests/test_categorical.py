@@ -7,12 +7,14 @@ wiring through fit, prediction, validation sets, warm starts and partial_fit.
 
 import pickle
 import re
+import warnings
 
 import numpy as np
 import pytest
 from _helpers import QUICK, QUICK_CLASSIFIER, QUICK_SMALL
 from numpy.testing import assert_array_equal
 from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning
 
 from skdeepens import DeepEnsembleClassifier, DeepEnsembleRegressor
 from skdeepens._ensemble import _encoding
@@ -327,6 +329,56 @@ def test_unseen_categories_have_bounded_means():
     # category's (with a single unknown row, it lands near shop "d"'s 20).
     effects = np.array(list(EFFECTS.values()))
     assert abs(np.mean(mean) - effects.mean()) < 0.25 * np.ptp(effects)
+
+
+def _sales(n=500, seed=0):
+    """House sales: a city (one missing), a kind, an area with gaps; prices."""
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame(
+        {
+            "city": rng.choice(["Lyon", "Nantes", "Paris"], size=n),
+            "kind": pd.Categorical(rng.choice(["flat", "house"], size=n)),
+            "area": rng.uniform(20, 200, size=n).round(),
+            "year": rng.integers(2020, 2024, size=n),
+        }
+    )
+    log_price = (
+        8
+        + 0.9 * np.log(frame["area"])
+        + 0.3 * (frame["city"] == "Paris")
+        + 0.2 * (frame["kind"] == "house")
+        + 0.05 * (frame["year"] - 2020)
+        + rng.normal(0, 0.2, size=n)
+    )
+    frame.loc[rng.random(n) < 0.1, "area"] = np.nan
+    frame.loc[3, "city"] = None  # rare: merged into the unknown code
+    return frame, np.exp(log_price).to_numpy()
+
+
+def test_a_rare_code_in_training_keeps_unseen_categories_bounded():
+    """One missing city in training makes the unknown code nearly constant.
+
+    Standardised, its 1 was about 20 standard deviations large, and the members
+    met it with a huge variance instead of a fit: a city never seen got a mean
+    of -630,000 (std 4 million) for prices of 30,000 to 1.3 million. The
+    encoding's 0/1 columns are left unscaled.
+    """
+    X, y = _sales()
+    train = X.index < 400
+    reg = DeepEnsembleRegressor(n_estimators=5, max_iter=200, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reg.fit(X[train], y[train])
+    binary = ~reg._encoding.numeric_columns
+    assert_array_equal(reg._x_mean[binary], 0.0)
+    assert_array_equal(reg._x_scale[binary], 1.0)
+    rows = X[~train].copy()
+    rows["city"] = "Marseille"
+    mean, std = reg.predict(rows, return_std=True)
+    margin = 3 * np.std(y[train])
+    assert np.all(mean > y[train].min() - margin)
+    assert np.all(mean < y[train].max() + margin)
+    assert np.all(std < 2 * np.std(y[train]))
 
 
 # ------------------------------------------------------------------ state

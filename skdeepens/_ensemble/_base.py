@@ -426,6 +426,12 @@ class _BaseDeepEnsemble(_HeldOutRowsMixin, BaseEstimator):
         """What every later fit of the members keeps: scaling and the seed."""
         positive = sample_weight > 0
         self._x_mean, self._x_scale = _weighted_standardisation(X, sample_weight)
+        # The encoding's 0/1 columns (one-hot codes, missing indicators) stay
+        # 0/1: standardised, a rare code's 1 would be n/count standard
+        # deviations large (20 for one row in 400), an input the members
+        # learn to meet with a huge variance rather than a fit.
+        binary = ~self._encoding.numeric_columns
+        self._x_mean[binary], self._x_scale[binary] = 0.0, 1.0
         self._x_range = np.ptp(X[positive], axis=0)
         self._seed = self._draw_seed()
         self._target_mean, self._target_scale = self._target_standardisation(
