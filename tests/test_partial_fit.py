@@ -32,8 +32,8 @@ def _make(kind, **params):
 
 
 def _plain_fit(kind, **params):
-    extra = {"calibration": None} if kind == "regressor" else {}
-    return _make(kind, **PLAIN_FIT, **extra, **params)
+    # Both estimators recalibrate by default, on rows held out of training.
+    return _make(kind, **PLAIN_FIT, calibration=None, **params)
 
 
 def _partial_fit(est, X, y, **kwargs):
