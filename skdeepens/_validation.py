@@ -338,7 +338,15 @@ def check_finite_predictions(X, train_extent, **arrays):
 # ------------------------------------------------------------------ warm start
 
 
-def fit_signature(*, activation, loss, hidden_layer_sizes, prior_scale, n_outputs=None):
+def fit_signature(
+    *,
+    activation,
+    loss,
+    hidden_layer_sizes,
+    prior_scale,
+    numeric_embedding=None,
+    n_outputs=None,
+):
     """What the members of a fit depend on, other than their data and seed.
 
     Parameters
@@ -348,6 +356,8 @@ def fit_signature(*, activation, loss, hidden_layer_sizes, prior_scale, n_output
     hidden_layer_sizes : tuple of int
         The validated layer widths.
     prior_scale : float
+        The estimator's parameter.
+    numeric_embedding : str or None
         The estimator's parameter.
     n_outputs : int or None
         Width of the regression target (None for the classifier, whose classes
@@ -363,6 +373,7 @@ def fit_signature(*, activation, loss, hidden_layer_sizes, prior_scale, n_output
         "loss": loss,
         "hidden_layer_sizes": hidden_layer_sizes,
         "prior_scale": float(prior_scale),
+        "numeric_embedding": numeric_embedding,
     }
     if n_outputs is not None:
         signature["n_outputs"] = n_outputs

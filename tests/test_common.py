@@ -43,9 +43,9 @@ ESTIMATORS = [
     DeepEnsembleClassifier(**_SMALL),
 ]
 
-# The variants change the training loss, the training step (FGSM) or the data
-# a member sees (the early-stopping split); their checks run with the slow
-# tests.
+# The variants change the training loss, the training step (FGSM), the data
+# a member sees (the early-stopping split) or its inputs (the numeric
+# embeddings); their checks run with the slow tests.
 VARIANTS = [
     *(
         DeepEnsembleRegressor(loss=loss, **_SMALL)
@@ -58,6 +58,11 @@ VARIANTS = [
     DeepEnsembleClassifier(adversarial_epsilon=0.01, **_SMALL),
     DeepEnsembleClassifier(**{**_SMALL, "early_stopping": True}),
     DeepEnsembleClassifier(prior_scale=1.0, **_SMALL),
+    *(
+        estimator(numeric_embedding=kind, **_SMALL)
+        for estimator in (DeepEnsembleRegressor, DeepEnsembleClassifier)
+        for kind in ("piecewise_linear", "periodic")
+    ),
 ]
 
 VARIANT_CHECKS = {"check_classifiers_train", "check_regressors_train"}

@@ -3,6 +3,14 @@
 Parameters are a tuple of ``(weights, bias)`` pairs, one per layer. An ensemble
 stacks its members' parameters along a new leading axis, so that ``jax.vmap``
 applies every member at once.
+
+The first pair may instead be a periodic embedding of the leading input
+columns (Gorishniy, Rubachev & Babenko, 2022): ``(frequencies, phases)``, two
+arrays of the same shape ``(n_periodic, n_frequencies)``, which is how the
+forward pass tells it from a dense layer (whose bias has one axis fewer than
+its weights). Each column ``x_j`` of the first ``n_periodic`` becomes the
+``n_frequencies`` features ``cos(2 pi c_jk x_j + phi_jk)``, learned per member
+like any weight; the other columns pass through to the first dense layer.
 """
 
 import jax
@@ -38,6 +46,42 @@ def layer_shapes(n_features, hidden_layer_sizes, n_outputs):
     return list(zip(sizes[:-1], sizes[1:]))
 
 
+def is_periodic_layer(weights, bias):
+    """Whether a parameter pair is a periodic embedding (not a dense layer).
+
+    A periodic embedding's frequencies and phases share their shape; a dense
+    layer's bias has one axis fewer than its weights. Shapes are static, so
+    this is decided at tracing time.
+    """
+    return weights.shape == bias.shape
+
+
+def periodic_features(x, frequencies, phases, xp=jnp):
+    """The periodic embedding of x's leading columns, the others passed through.
+
+    Parameters
+    ----------
+    x : array of shape (..., n_samples, n_features)
+    frequencies, phases : array of shape (..., n_periodic, n_frequencies)
+        With the same leading (member) axes as x, or broadcastable to them.
+    xp : module
+        ``jax.numpy``, or ``numpy`` for the NumPy twin.
+
+    Returns
+    -------
+    out : array of shape (..., n_samples, n_embedded)
+        The ``n_periodic * n_frequencies`` features of the embedding, then the
+        ``n_features - n_periodic`` columns passed through.
+    """
+    n_periodic = frequencies.shape[-2]
+    angle = (2 * np.pi) * x[..., :n_periodic, None] * frequencies[..., None, :, :]
+    waves = xp.cos(angle + phases[..., None, :, :])
+    waves = waves.reshape(*waves.shape[:-2], -1)
+    n_rest = x.shape[-1] - n_periodic
+    rest = xp.broadcast_to(x[..., n_periodic:], waves.shape[:-1] + (n_rest,))
+    return xp.concatenate([waves, rest], axis=-1)
+
+
 def init_bound(fan_in, fan_out, activation):
     """Half-width of the uniform initialisation of one layer (Glorot & Bengio, 2010).
 
@@ -66,6 +110,9 @@ def forward(params, x, activation):
     out : array of shape (n_samples, n_outputs)
     """
     hidden = ACTIVATIONS[activation]
+    if is_periodic_layer(*params[0]):
+        x = periodic_features(x, *params[0])
+        params = params[1:]
     *hidden_layers, (w_out, b_out) = params
     for w, b in hidden_layers:
         x = hidden(x @ w + b[None, :])
@@ -119,8 +166,12 @@ def forward_ensemble(stacked_params, x, activation):
 
 
 def weight_sq_norm(params):
-    """Sum of squared weights, biases excluded (the L2 penalty's argument)."""
-    return sum(jnp.sum(jnp.square(w)) for w, _ in params)
+    """Sum of squared weights, biases excluded (the L2 penalty's argument).
+
+    A periodic embedding's frequencies are not penalised: shrunk towards 0,
+    every feature of the embedding would tend to a constant.
+    """
+    return sum(jnp.sum(jnp.square(w)) for w, b in params if not is_periodic_layer(w, b))
 
 
 # NumPy twins of ACTIVATIONS, for prediction on the host.
@@ -166,8 +217,12 @@ def predict_ensemble(stacked_params, x, activation, prior=None):
 
 def _numpy_forward(stacked_params, x, activation):
     hidden = NUMPY_ACTIVATIONS[activation]
-    *hidden_layers, (w_out, b_out) = stacked_params
     h = np.asarray(x, dtype=np.float64)[None]
+    if is_periodic_layer(*stacked_params[0]):
+        frequencies, phases = (a.astype(np.float64) for a in stacked_params[0])
+        h = periodic_features(h, frequencies, phases, xp=np)
+        stacked_params = stacked_params[1:]
+    *hidden_layers, (w_out, b_out) = stacked_params
     for w, b in hidden_layers:
         h = hidden(h @ w.astype(np.float64) + b.astype(np.float64)[:, None, :])
     return h @ w_out.astype(np.float64) + b_out.astype(np.float64)[:, None, :]

@@ -26,6 +26,7 @@ from .._core.likelihoods import SCALE_LOSSES
 from .._families import check_scale_losses
 from .._validation import weighted_standardisation as _weighted_standardisation
 from . import _encoding
+from ._embeddings import NO_EMBEDDING, fit_numeric_embedding
 from ._held_out import _HeldOutRowsMixin
 from ._members import (
     _DataOrders,
@@ -116,6 +117,7 @@ class _BaseDeepEnsemble(_HeldOutRowsMixin, BaseEstimator):
         "tol": [Interval(Real, 0, None, closed="left")],
         "prior_scale": [Interval(Real, 0, None, closed="left")],
         "categorical_features": ["array-like", StrOptions({"from_dtype"}), None],
+        "numeric_embedding": [StrOptions({"piecewise_linear", "periodic"}), None],
         "warm_start": ["boolean"],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -223,6 +225,7 @@ class _BaseDeepEnsemble(_HeldOutRowsMixin, BaseEstimator):
                 loss=self.loss,
                 hidden_layer_sizes=self._hidden_layer_sizes(),
                 prior_scale=self.prior_scale,
+                numeric_embedding=self.numeric_embedding,
                 n_outputs=self._signature_outputs(targets),
             )
             _validation.check_warm_start(
@@ -433,6 +436,12 @@ class _BaseDeepEnsemble(_HeldOutRowsMixin, BaseEstimator):
         binary = ~self._encoding.numeric_columns
         self._x_mean[binary], self._x_scale[binary] = 0.0, 1.0
         self._x_range = np.ptp(X[positive], axis=0)
+        self._numeric_embedding = fit_numeric_embedding(
+            self.numeric_embedding,
+            (X - self._x_mean) / self._x_scale,
+            sample_weight,
+            self._encoding.n_numeric,
+        )
         self._seed = self._draw_seed()
         self._target_mean, self._target_scale = self._target_standardisation(
             targets, sample_weight
@@ -449,9 +458,17 @@ class _BaseDeepEnsemble(_HeldOutRowsMixin, BaseEstimator):
             self._encoding, X, sample_weight, _unknown_rows_rng(self._seed, call)
         )
 
+    def _embedding(self):
+        """The fitted numeric embedding (estimators pickled before it: none)."""
+        return getattr(self, "_numeric_embedding", NO_EMBEDDING)
+
+    def _network_inputs(self, X):
+        """Encoded X as the members see it: standardised, then embedded."""
+        return self._embedding().transform((X - self._x_mean) / self._x_scale)
+
     def _training_arrays(self, X, targets, sample_weight):
-        """Standardised float32 inputs, targets and weights for the trainer."""
-        X_std = ((X - self._x_mean) / self._x_scale).astype(np.float32)
+        """Float32 network inputs, standardised targets and weights (the trainer's)."""
+        X_std = self._network_inputs(X).astype(np.float32)
         T_std = ((targets - self._target_mean) / self._target_scale).astype(np.float32)
         return X_std, T_std, sample_weight.astype(np.float32)
 
@@ -462,18 +479,26 @@ class _BaseDeepEnsemble(_HeldOutRowsMixin, BaseEstimator):
         orders; the priors come from streams of their own.
         """
         rngs = [_member_rng(self._seed, m) for m in members]
+        embedding = self._embedding()
+        n_periodic = embedding.n_periodic
         shapes = network.layer_shapes(
-            n_features,
+            embedding.dense_inputs(n_features),
             self._hidden_layer_sizes(),
             self._n_network_outputs(n_targets),
         )
-        init = _stack([_init_member(rng, shapes, self.activation) for rng in rngs])
+        init = _stack(
+            [_init_member(rng, shapes, self.activation, n_periodic) for rng in rngs]
+        )
         prior = None
         if self.prior_scale > 0:
             prior = _stack(
                 [
                     _init_prior(
-                        _prior_rng(self._seed, m), shapes, self.activation, n_targets
+                        _prior_rng(self._seed, m),
+                        shapes,
+                        self.activation,
+                        n_targets,
+                        n_periodic,
                     )
                     for m in members
                 ]
@@ -566,7 +591,7 @@ class _BaseDeepEnsemble(_HeldOutRowsMixin, BaseEstimator):
         eps = self.adversarial_epsilon or 0.0
         # eps is a fraction of each feature's range in the original units; the
         # network sees standardised inputs, so the step is range / scale there.
-        step = eps * self._x_range / self._x_scale
+        step = self._embedding().input_step(eps * self._x_range / self._x_scale)
         patience = self._patience(steps_per_epoch)
         if self.learning_rate == "adaptive":
             part = max(1.0, np.ceil(patience * _ADAPTIVE_PATIENCE_FRACTION))
@@ -775,8 +800,13 @@ class _BaseDeepEnsemble(_HeldOutRowsMixin, BaseEstimator):
         X = self._validated_encoded(X)
         # Overflow far from the training data is reported by the check below.
         with np.errstate(over="ignore", invalid="ignore"):
-            X_std = (X - self._x_mean) / self._x_scale
-            out = _predict_members(self.params_, X_std, self.activation, self._prior())
+            out = _predict_members(
+                self.params_,
+                X,
+                self.activation,
+                self._prior(),
+                inputs=self._network_inputs,
+            )
         self._check_predictions(X, outputs=out)
         return (X, out) if with_inputs else out
 

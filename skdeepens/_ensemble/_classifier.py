@@ -133,6 +133,7 @@ class DeepEnsembleClassifier(ClassifierMixin, _BaseDeepEnsemble):
         tol=1e-4,
         prior_scale=0.0,
         categorical_features="from_dtype",
+        numeric_embedding=None,
         class_weight=None,
         warm_start=False,
         random_state=None,
@@ -157,6 +158,7 @@ class DeepEnsembleClassifier(ClassifierMixin, _BaseDeepEnsemble):
         self.tol = tol
         self.prior_scale = prior_scale
         self.categorical_features = categorical_features
+        self.numeric_embedding = numeric_embedding
         self.class_weight = class_weight
         self.warm_start = warm_start
         self.random_state = random_state

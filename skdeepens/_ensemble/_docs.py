@@ -121,13 +121,29 @@ _COMMON_PARAMETERS_DOC = """
         categorical column and no missing value the fit is unchanged bit for
         bit; ``n_features_in_`` and ``feature_names_in_`` describe the raw
         columns.
+    numeric_embedding : {"piecewise_linear", "periodic"} or None, default=None
+        How each numeric column reaches the members' first dense layer
+        (Gorishniy, Rubachev & Babenko, 2022); one-hot codes and missing-value
+        indicators always pass as they are. None: its standardised value (the
+        fit is unchanged bit for bit). "piecewise_linear": 16 features on
+        weighted quantile bins of the training rows, each clipped to [0, 1],
+        so a value outside the training range is met as the training
+        extreme. "periodic": 16 features ``cos(2 pi c x + phi)`` of the
+        standardised value, with frequencies ``c`` (initially normal, of
+        standard deviation 0.1, and not penalised by ``alpha``) and phases
+        learned by each member; bounded whatever x is, and different for
+        each member, they make the members disagree far from the data. The
+        bins are fitted once, at the first fit, and kept by ``warm_start``
+        and ``partial_fit``; the periodic layer is the first pair of
+        ``params_``.
     warm_start : bool, default=False
         When True, a new call to ``fit`` keeps the fitted members and trains only
         the members added by a larger ``n_estimators`` (as in
         :class:`~sklearn.ensemble.BaggingRegressor`); they are the same networks
         a fresh fit would train. Changing ``activation``, ``loss``,
-        ``hidden_layer_sizes``, ``prior_scale``, the number of features or the
-        width of ``y`` between warm fits raises a ``ValueError``. ``partial_fit``
+        ``hidden_layer_sizes``, ``prior_scale``, ``numeric_embedding``, the
+        number of features or the width of ``y`` between warm fits raises a
+        ``ValueError``. ``partial_fit``
         always continues the fitted members, whatever ``warm_start`` is.
     random_state : int, RandomState instance or None, default=None
         Seeds every member's initial weights and data order.
@@ -190,7 +206,9 @@ _COMMON_ATTRIBUTES_DOC = """
     params_ : tuple of (ndarray, ndarray)
         Each layer's weights of shape (n_estimators, fan_in, fan_out) and biases
         of shape (n_estimators, fan_out), stacked over the members, for
-        standardised inputs.
+        standardised (and embedded) inputs. With
+        ``numeric_embedding="periodic"`` the first pair is the members'
+        frequencies and phases, each of shape (n_estimators, n_numeric, 16).
     loss_curve_ : ndarray of shape (n_iter, n_estimators)
         Each member's training objective per epoch; NaN after it stopped.
     validation_loss_curve_ : ndarray of shape (n_iter, n_estimators)

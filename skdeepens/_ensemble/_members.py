@@ -15,9 +15,12 @@ from sklearn.model_selection import train_test_split
 from .._core import network
 from .._core.groups import join_member_curves
 from .._core.likelihoods import MIN_SCALE
+from ._embeddings import PERIODIC_FREQUENCIES, PERIODIC_INIT_SIGMA
 
 # Prediction runs in chunks of at most this many rows (bounded memory).
 _PREDICT_CHUNK = 1 << 16
+# ... and of at most this many values of the widest layer, over all members.
+_PREDICT_VALUES = 1 << 25
 # Seed-sequence key of the members' randomized prior networks: member m's prior
 # comes from SeedSequence([seed, m, _PRIOR_STREAM]), a stream apart from its
 # initialisation and data order, so that turning the prior on changes neither.
@@ -205,14 +208,14 @@ def _given_validation_split(sample_weight, *, seed, purposes):
     return [shuffled[i :: len(purposes)] for i in range(len(purposes))]
 
 
-def _init_prior(rng, shapes, activation, n_location):
+def _init_prior(rng, shapes, activation, n_location, n_periodic=0):
     """One member's randomized prior network (Osband et al., 2018).
 
     The member's own architecture and initialisation (a Glorot-uniform draw),
     with the output columns past ``n_location`` zeroed: the prior moves the
     location (the mean, or the logits), never the scale head.
     """
-    *hidden, (weights, bias) = _init_member(rng, shapes, activation)
+    *hidden, (weights, bias) = _init_member(rng, shapes, activation, n_periodic)
     weights, bias = weights.copy(), bias.copy()
     weights[:, n_location:] = 0.0
     bias[n_location:] = 0.0
@@ -229,9 +232,20 @@ def _scale_from_raw(rho):
     return np.logaddexp(0.0, rho) + MIN_SCALE
 
 
-def _init_member(rng, shapes, activation):
-    """Glorot-uniform initial weights and biases of one member (as sklearn's MLP)."""
+def _init_member(rng, shapes, activation, n_periodic=0):
+    """Glorot-uniform initial weights and biases of one member (as sklearn's MLP).
+
+    With ``n_periodic`` columns to embed, the member's periodic embedding
+    comes first (:mod:`._embeddings`): frequencies drawn from a normal
+    distribution and phases uniform on the circle. ``shapes`` are the dense
+    layers', after the embedding.
+    """
     params = []
+    if n_periodic:
+        size = (n_periodic, PERIODIC_FREQUENCIES)
+        frequencies = rng.normal(0.0, PERIODIC_INIT_SIGMA, size=size)
+        phases = rng.uniform(-np.pi, np.pi, size=size)
+        params.append((frequencies.astype(np.float32), phases.astype(np.float32)))
     for fan_in, fan_out in shapes:
         bound = network.init_bound(fan_in, fan_out, activation)
         weights = rng.uniform(-bound, bound, size=(fan_in, fan_out))
@@ -258,19 +272,35 @@ def _concatenate(first, second):
     )
 
 
-def _predict_members(params, X, activation, prior=None):
+def _predict_members(params, X, activation, prior=None, inputs=None):
     """Raw outputs of every member, shape (n_members, n_samples, n_outputs).
 
     ``prior`` is ``(prior_params, prior_scale)`` or None, as in
-    :func:`skdeepens._core.network.predict_ensemble`.
+    :func:`skdeepens._core.network.predict_ensemble`. ``inputs``, if given,
+    maps a chunk of X's rows to the network's inputs (the numeric embedding,
+    which may widen X many times).
     """
-    # Chunks bound the memory of the hidden activations on very large X.
+    # Chunks bound the memory on very large X: at most _PREDICT_VALUES values
+    # in the widest layer of all members (the embedding's output included).
+    n_members = params[0][0].shape[0]
+    widest = max(
+        w.shape[-2] * w.shape[-1] if network.is_periodic_layer(w, b) else w.shape[-1]
+        for w, b in params
+    )
+    if inputs is not None:
+        widest = max(widest, params[0][0].shape[-2])
+    chunk = int(np.clip(_PREDICT_VALUES // (n_members * widest), 1024, _PREDICT_CHUNK))
     return np.concatenate(
         [
             network.predict_ensemble(
-                params, X[start : start + _PREDICT_CHUNK], activation, prior
+                params,
+                X[start : start + chunk]
+                if inputs is None
+                else inputs(X[start : start + chunk]),
+                activation,
+                prior,
             )
-            for start in range(0, max(len(X), 1), _PREDICT_CHUNK)
+            for start in range(0, max(len(X), 1), chunk)
         ],
         axis=1,
     )

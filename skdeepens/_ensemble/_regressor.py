@@ -144,6 +144,7 @@ class DeepEnsembleRegressor(RegressorMixin, _BaseDeepEnsemble):
         tol=1e-4,
         prior_scale=0.0,
         categorical_features="from_dtype",
+        numeric_embedding=None,
         warm_start=False,
         random_state=None,
         verbose=0,
@@ -168,6 +169,7 @@ class DeepEnsembleRegressor(RegressorMixin, _BaseDeepEnsemble):
         self.tol = tol
         self.prior_scale = prior_scale
         self.categorical_features = categorical_features
+        self.numeric_embedding = numeric_embedding
         self.warm_start = warm_start
         self.random_state = random_state
         self.verbose = verbose
