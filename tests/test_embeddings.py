@@ -73,8 +73,14 @@ def test_piecewise_linear_features_rebuild_the_clipped_value():
     assert np.all(np.diff(features, axis=2) <= 0)
 
 
-def test_tied_quantiles_make_steps_and_binary_columns_pass_through():
-    """A 0/1 numeric column has tied edges; the one-hot columns are not binned."""
+def test_tied_quantiles_carry_one_feature_and_binary_columns_pass_through():
+    """A 0/1 numeric column has tied edges: one feature, no constant ones.
+
+    A bin of no width (tied quantiles) is left out as a constant 0, as the
+    paper's unique edges would be: were it a step, a column of 0/1 would
+    give a dozen features that are 1 on every row, and many such columns
+    add a large constant to the first layer that leaves most units dead.
+    """
     rng = np.random.default_rng(3)
     X = np.column_stack([rng.integers(0, 2, 100), rng.normal(size=100)])
     X = np.column_stack([X, rng.integers(0, 2, 100)])  # an encoding's 0/1 code
@@ -83,10 +89,28 @@ def test_tied_quantiles_make_steps_and_binary_columns_pass_through():
     assert features.shape[1] == embedding.dense_inputs(3) == 2 * 16 + 1
     assert np.all(np.isfinite(features))
     assert_array_equal(features[:, -1], X[:, 2])
-    # Column 0 is 0 or 1: its features are 0 or 1 and tell the two apart.
+    # Column 0 is 0 or 1: exactly one of its features varies, and it is x.
     first = features[:, :16]
-    assert set(np.unique(first)) <= {0.0, 1.0}
-    assert_array_equal(first.sum(axis=1) > first.sum(axis=1).min(), X[:, 0] == 1)
+    varying = first.std(axis=0) > 0
+    assert varying.sum() == 1
+    assert_array_equal(first[:, varying][:, 0], X[:, 0])
+    assert_array_equal(first[:, ~varying], 0.0)
+    # The FGSM step of a constant feature is 0.
+    assert_array_equal(embedding.input_step(np.full(3, 0.1))[:16][~varying], 0.0)
+
+
+def test_many_binary_columns_still_fit():
+    """Forty 0/1 columns (a one-hot frame passed as numbers) fit as well as plain."""
+    rng = np.random.default_rng(5)
+    X = (rng.uniform(size=(400, 40)) < rng.uniform(0.05, 0.5, 40)).astype(float)
+    y = X[:, :5] @ np.array([1.0, -1.0, 0.5, 2.0, -0.5]) + 0.1 * rng.normal(size=400)
+    rmse = {}
+    for kind in (None, "piecewise_linear"):
+        reg = DeepEnsembleRegressor(
+            n_estimators=2, numeric_embedding=kind, random_state=0
+        ).fit(X, y)
+        rmse[kind] = np.sqrt(np.mean((reg.predict(X) - y) ** 2))
+    assert rmse["piecewise_linear"] < 2 * rmse[None] + 0.05, rmse
 
 
 def test_the_fgsm_step_follows_each_bin():

@@ -10,7 +10,10 @@ into several features before the first dense layer of every member:
   fitted here, once per fit, as NumPy state of the estimator; each member's
   own first layer weighs the features, so the members stay independent. The
   features are clipped at both ends, so a value far outside the training
-  range is met as the training extreme, never extrapolated.
+  range is met as the training extreme, never extrapolated. A bin of no
+  width (tied quantiles: a 0/1 column has one bin of positive width) is a
+  constant 0, as if its duplicate edge were dropped, so that every fit has
+  the same input width.
 * ``"periodic"``: ``cos(2 pi c x + phi)`` at ``PERIODIC_FREQUENCIES``
   frequencies per column, learned per member (the network's first parameter
   pair, :mod:`skdeepens._core.network`). Nothing is fitted here; bounded in
@@ -96,8 +99,14 @@ class NumericEmbedding(NamedTuple):
         x = X_std[:, : self.n_numeric, None]
         with np.errstate(divide="ignore", invalid="ignore"):
             inside = np.clip((x - lower) / width, 0.0, 1.0)
-        # A bin of no width (tied quantiles) is a step at its edge.
-        features = np.where(width > 0, inside, (x >= upper).astype(x.dtype))
+        # A bin of no width (tied quantiles) is a constant 0, as if its edge
+        # were dropped (the paper's edges are unique): the step at a tied
+        # value is the end of the bin of positive width below it. A step
+        # feature instead is 1 on every row for ties at the minimum (a dozen
+        # per 0/1 column), and many of those add a large constant to every
+        # row's first layer that leaves most units dead (a one-hot frame
+        # passed as numbers then fitted worse than its mean).
+        features = np.where(width > 0, inside, 0.0)
         features = features.reshape(len(X_std), -1)
         return np.concatenate([features, X_std[:, self.n_numeric :]], axis=1)
 
@@ -114,8 +123,8 @@ class NumericEmbedding(NamedTuple):
         column_step = step[: self.n_numeric, None]
         with np.errstate(divide="ignore", invalid="ignore"):
             inside = np.minimum(column_step / width, 1.0)
-        # A bin of no width is a step: any positive step may flip it.
-        per_bin = np.where(width > 0, inside, np.where(column_step > 0, 1.0, 0.0))
+        # A bin of no width is a constant 0 (see ``transform``).
+        per_bin = np.where(width > 0, inside, 0.0)
         return np.concatenate([per_bin.reshape(-1), step[self.n_numeric :]])
 
 
