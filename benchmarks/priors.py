@@ -15,11 +15,13 @@ says, with ``random_state=seed``; the tables print those settings. Sections:
   epistemic AUROC (target >= 0.96) and in-distribution accuracy (>= 0.98).
 
 Variants (``--variants``): ``off``; ``prior=S`` (``prior_scale=S``); ``tanh``
-(``activation="tanh"``) and ``tanh+prior=S``; ``anchored`` (prototype of
-anchored ensembles, Pearce et al. 2020: each member's L2 penalty pulls towards
-its own random anchor, which is also its initialisation); ``bagging``
-(prototype: each member trained on its own bootstrap resample, as sample
-weights of multinomial counts, then combined as the uniform mixture).
+(``activation="tanh"``) and ``tanh+prior=S``; ``samples=K``
+(``posterior_samples=K``, issue 22; combines with the others); ``anchored``
+(prototype of anchored ensembles, Pearce et al. 2020: each member's L2
+penalty pulls towards its own random anchor, which is also its
+initialisation); ``bagging`` (prototype: each member trained on its own
+bootstrap resample, as sample weights of multinomial counts, then combined as
+the uniform mixture).
 
 The UCI half of the study runs ``benchmarks/uci.py --set prior_scale=S``.
 
@@ -76,6 +78,8 @@ def variant_params(variant):
             params["activation"] = "tanh"
         elif part.startswith("prior="):
             params["prior_scale"] = float(part.partition("=")[2])
+        elif part.startswith("samples="):
+            params["posterior_samples"] = int(part.partition("=")[2])
         elif part not in ("off", "anchored", "bagging"):
             raise ValueError(f"unknown variant part {part!r} in {variant!r}")
     return params

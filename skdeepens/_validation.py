@@ -345,6 +345,7 @@ def fit_signature(
     hidden_layer_sizes,
     prior_scale,
     numeric_embedding=None,
+    posterior_samples=0,
     n_outputs=None,
 ):
     """What the members of a fit depend on, other than their data and seed.
@@ -358,6 +359,8 @@ def fit_signature(
     prior_scale : float
         The estimator's parameter.
     numeric_embedding : str or None
+        The estimator's parameter.
+    posterior_samples : int
         The estimator's parameter.
     n_outputs : int or None
         Width of the regression target (None for the classifier, whose classes
@@ -374,6 +377,7 @@ def fit_signature(
         "hidden_layer_sizes": hidden_layer_sizes,
         "prior_scale": float(prior_scale),
         "numeric_embedding": numeric_embedding,
+        "posterior_samples": int(posterior_samples),
     }
     if n_outputs is not None:
         signature["n_outputs"] = n_outputs

@@ -99,6 +99,7 @@ def test_tied_quantiles_carry_one_feature_and_binary_columns_pass_through():
     assert_array_equal(embedding.input_step(np.full(3, 0.1))[:16][~varying], 0.0)
 
 
+@pytest.mark.slow
 def test_many_binary_columns_still_fit():
     """Forty 0/1 columns (a one-hot frame passed as numbers) fit as well as plain."""
     rng = np.random.default_rng(5)

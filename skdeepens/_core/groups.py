@@ -45,7 +45,7 @@ import joblib
 import numpy as np
 from joblib.parallel import SequentialBackend, ThreadingBackend
 
-from . import training
+from . import sampling, training
 
 # Members per compiled program on a CPU (see the module docstring).
 MEMBERS_PER_PROGRAM = 3
@@ -235,25 +235,90 @@ def fit_in_groups(
         Of all the members, as one program would return it.
     """
     n_members = jax.tree_util.tree_leaves(init_params)[0].shape[0]
-    groups, width = plan_groups(n_members)
     kwargs = {**kwargs, "train": train, "validation": validation}
-    if len(groups) == 1:
-        arguments = _group_arguments(groups[0], init_params, kwargs)
-        return _fit_group(groups[0], width, draw_orders, on_epochs, arguments)
-    here = _runs_here()
-    n_parallel = min(len(groups), effective_n_jobs(n_jobs)) if here else len(groups)
-    task = joblib.delayed(_fit_group)
-    results = joblib.Parallel(n_jobs=n_parallel, prefer="threads")(
-        task(
+
+    def group_task(members, width, here):
+        return (
+            _fit_group,
             members,
             width,
             draw_orders,
             on_epochs if here else None,
             _group_arguments(members, init_params, kwargs),
         )
-        for members in groups
+
+    return merge_results(_run_groups(n_members, group_task, n_jobs))
+
+
+def _run_groups(n_members, group_task, n_jobs):
+    """Run one task per group of :func:`plan_groups`, side by side; their results.
+
+    ``group_task(members, width, here)`` returns ``(function, *arguments)``
+    of the group's task; ``here`` says whether it runs in this process (so
+    that callbacks may be passed). One group runs inline.
+    """
+    groups, width = plan_groups(n_members)
+    if len(groups) == 1:
+        function, *arguments = group_task(groups[0], width, True)
+        return [function(*arguments)]
+    here = _runs_here()
+    n_parallel = min(len(groups), effective_n_jobs(n_jobs)) if here else len(groups)
+    tasks = (group_task(members, width, here) for members in groups)
+    return joblib.Parallel(n_jobs=n_parallel, prefer="threads")(
+        joblib.delayed(function)(*arguments) for function, *arguments in tasks
     )
-    return merge_results(results)
+
+
+def _sample_group(width, params, train, seeds, prior_params, kwargs):
+    """Sample one group: :func:`.sampling.sample_members` on its members."""
+    return sampling.sample_members(
+        params, train, seeds, prior_params=prior_params, width=width, **kwargs
+    )
+
+
+def sample_in_groups(params, train, seeds, *, n_jobs=None, prior_params=None, **kwargs):
+    """Every member's posterior samples, the groups of :func:`plan_groups` side by side.
+
+    Parameters
+    ----------
+    params : tuple of (ndarray, ndarray)
+        The trained members, stacked.
+    train : tuple of ndarray
+        As :func:`.sampling.sample_members`.
+    seeds : ndarray of shape (n_members,)
+        Each member's chain seed.
+    n_jobs : int or None
+        As :func:`effective_n_jobs`.
+    prior_params : tuple, optional
+        The members' randomized priors, stacked.
+    **kwargs
+        The other arguments of :func:`.sampling.sample_members` (``hyper``,
+        ``config``, ``sampler``).
+
+    Returns
+    -------
+    samples, finite
+        As :func:`.sampling.sample_members`, for all the members in order.
+    """
+    n_members = jax.tree_util.tree_leaves(params)[0].shape[0]
+    seeds = np.asarray(seeds)
+
+    def group_task(members, width, here):
+        return (
+            _sample_group,
+            width,
+            _take(params, members),
+            train,
+            seeds[members],
+            _take(prior_params, members),
+            kwargs,
+        )
+
+    results = _run_groups(n_members, group_task, n_jobs)
+    samples = jax.tree_util.tree_map(
+        lambda *leaves: np.concatenate(leaves), *(r[0] for r in results)
+    )
+    return samples, np.concatenate([r[1] for r in results])
 
 
 __all__ = [
@@ -264,4 +329,5 @@ __all__ = [
     "machine_cores",
     "merge_results",
     "plan_groups",
+    "sample_in_groups",
 ]

@@ -20,7 +20,7 @@ from sklearn.utils.validation import (
 )
 
 from .. import _validation
-from .._core import groups, network, training
+from .._core import groups, network, sampling, training
 from .._core.layout import ceil_div
 from .._core.likelihoods import SCALE_LOSSES
 from .._families import check_scale_losses
@@ -37,6 +37,8 @@ from ._members import (
     _partial_fit_rng,
     _predict_members,
     _prior_rng,
+    _repeat_members,
+    _sampling_rng,
     _stack,
     _unknown_rows_rng,
 )
@@ -75,6 +77,16 @@ _BLOW_UP_FACTOR = 100.0
 # mean square beyond this many target standard deviations has blown up too.
 _BLOW_UP_MEAN = 1e3
 _BLOW_UP_ROWS = 1024
+# posterior_samples: blackjax's tuning steps (the chain's burn-in) and the
+# chain's steps between two kept samples, per member. Chosen on UCI splits
+# (benchmarks/uci.py --set posterior_samples=10): 1000 tuning steps left
+# yacht's chains still adapting (worse than no sampling), and a tuning target
+# of energy variance above blackjax's default (MILE's 0.1-0.5) was worse on
+# every set tried.
+_SAMPLING_TUNING_STEPS = 2000
+_SAMPLING_THINNING = 50
+# The losses that are a negative log likelihood, the posteriors' data term.
+_LIKELIHOOD_LOSSES = frozenset({*SCALE_LOSSES, "log_loss"})
 
 # A loss that predicts a scale but has no distribution family would otherwise
 # be treated as a point loss: fail at import instead.
@@ -118,6 +130,7 @@ class _BaseDeepEnsemble(_HeldOutRowsMixin, BaseEstimator):
         "prior_scale": [Interval(Real, 0, None, closed="left")],
         "categorical_features": ["array-like", StrOptions({"from_dtype"}), None],
         "numeric_embedding": [StrOptions({"piecewise_linear", "periodic"}), None],
+        "posterior_samples": [Interval(Integral, 0, None, closed="left")],
         "warm_start": ["boolean"],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -190,6 +203,8 @@ class _BaseDeepEnsemble(_HeldOutRowsMixin, BaseEstimator):
         fitted = hasattr(self, "params_")
         continuing = fitted and (incremental or self.warm_start)
         method = "partial_fit" if incremental else "fit"
+        if self.posterior_samples:
+            self._check_can_sample(method)
         with _restored_on_failure(self):
             X_raw = X
             X, y = self._validate_inputs(
@@ -226,6 +241,7 @@ class _BaseDeepEnsemble(_HeldOutRowsMixin, BaseEstimator):
                 hidden_layer_sizes=self._hidden_layer_sizes(),
                 prior_scale=self.prior_scale,
                 numeric_embedding=self.numeric_embedding,
+                posterior_samples=self.posterior_samples,
                 n_outputs=self._signature_outputs(targets),
             )
             _validation.check_warm_start(
@@ -324,6 +340,7 @@ class _BaseDeepEnsemble(_HeldOutRowsMixin, BaseEstimator):
             best_epoch=self.best_epoch_,
             calibration_factors=getattr(self, "calibration_factors_", None),
             n_partial_fits=self._n_partial_fits,
+            samples=getattr(self, "posterior_params_", None),
         )
 
     def _set_fitted(self, members, **state):
@@ -337,6 +354,7 @@ class _BaseDeepEnsemble(_HeldOutRowsMixin, BaseEstimator):
             "prior_params_": members.prior_params,
             "validation_loss_curve_": members.validation_curve,
             "calibration_factors_": members.calibration_factors,
+            "posterior_params_": members.samples,
         }
         for name, value in optional.items():
             if value is None:
@@ -418,6 +436,9 @@ class _BaseDeepEnsemble(_HeldOutRowsMixin, BaseEstimator):
         rngs, init, prior = self._new_members(members, X.shape[1], targets.shape[1])
         result = self._train(init, rngs, *train, stopping, prior=prior)
         record = _FittedMembers.trained(result, prior, float(self.prior_scale))
+        if self.posterior_samples:
+            samples = self._sample_posterior(result.params, train, members, prior)
+            record = record._replace(samples=samples)
         if warm:
             record = fitted.concatenate(record)
         if calibration is not None:
@@ -675,12 +696,7 @@ class _BaseDeepEnsemble(_HeldOutRowsMixin, BaseEstimator):
                 if learning_rate is None
                 else learning_rate,
                 hyper=hyper,
-                config=training.TrainConfig(
-                    loss=self.loss,
-                    activation=self.activation,
-                    adversarial=bool(self.adversarial_epsilon),
-                    has_validation=validation is not None,
-                ),
+                config=self._train_config(has_validation=validation is not None),
                 layout=layout,
                 max_epochs=1 if incremental else self.max_iter,
                 on_epochs=None if progress is None else progress.update,
@@ -694,6 +710,71 @@ class _BaseDeepEnsemble(_HeldOutRowsMixin, BaseEstimator):
         self._check_training_result(result, warn_unconverged=not incremental)
         self._check_outputs_in_range(result.params, X, prior)
         return result
+
+    def _check_can_sample(self, method):
+        """Raise where ``posterior_samples > 0`` has no posterior to sample."""
+        if method == "partial_fit":
+            raise ValueError(
+                "partial_fit does not sample: the posterior of the whole data set "
+                "is never seen by one call. Set posterior_samples=0, or call fit."
+            )
+        if self.loss not in _LIKELIHOOD_LOSSES:
+            raise ValueError(
+                f"posterior_samples={self.posterior_samples} samples a posterior, "
+                f"which needs a likelihood loss: one of "
+                f"{sorted(_LIKELIHOOD_LOSSES)}, not loss={self.loss!r}."
+            )
+        sampling.require_blackjax()
+
+    def _sample_posterior(self, params, train, members, prior):
+        """``posterior_samples`` samples of each trained member's posterior.
+
+        Full-batch MCLMC on the training rows (:mod:`skdeepens._core.sampling`),
+        from each member's trained parameters; member m's chain is seeded by
+        ``random_state`` and m alone. Raises where a chain ran off to
+        non-finite parameters or means.
+
+        Returns
+        -------
+        samples : tuple of (weights, biases)
+            Stacked member-major: ``posterior_samples`` rows per member.
+        """
+        X, T, weights = train
+        sampler = sampling.SamplerConfig(
+            n_samples=int(self.posterior_samples),
+            thinning=_SAMPLING_THINNING,
+            n_tuning_steps=_SAMPLING_TUNING_STEPS,
+        )
+        seeds = [int(_sampling_rng(self._seed, m).integers(2**31)) for m in members]
+        samples, finite = groups.sample_in_groups(
+            params,
+            train,
+            seeds,
+            n_jobs=self.n_jobs,
+            prior_params=prior,
+            hyper=self._hyperparams(float(weights.sum()), 1),
+            config=self._train_config(has_validation=False),
+            sampler=sampler,
+        )
+        if not np.all(finite):
+            bad = [members[i] for i in np.flatnonzero(~finite)]
+            raise ValueError(
+                f"The posterior sampling diverged: the chains of member(s) {bad} "
+                "reached non-finite parameters. Try a larger alpha (a tighter "
+                "prior) or posterior_samples=0."
+            )
+        prior = _repeat_members(prior, int(self.posterior_samples))
+        self._check_outputs_in_range(samples, X, prior)
+        return samples
+
+    def _train_config(self, *, has_validation):
+        """The trainer's static settings for this estimator."""
+        return training.TrainConfig(
+            loss=self.loss,
+            activation=self.activation,
+            adversarial=bool(self.adversarial_epsilon),
+            has_validation=has_validation,
+        )
 
     def _check_outputs_in_range(self, params, X, prior):
         """Raise if the members' standardised means have run off the data.
@@ -784,12 +865,6 @@ class _BaseDeepEnsemble(_HeldOutRowsMixin, BaseEstimator):
 
     # --------------------------------------------------------------- predicting
 
-    def _prior(self):
-        """The fitted randomized priors as ``(prior_params_, scale)``, or None."""
-        if not hasattr(self, "prior_params_"):
-            return None
-        return self.prior_params_, self._fitted_prior_scale
-
     def _member_outputs(self, X, *, with_inputs=False):
         """Validated X through every member: raw outputs (n_members, n, n_out).
 
@@ -799,13 +874,10 @@ class _BaseDeepEnsemble(_HeldOutRowsMixin, BaseEstimator):
         check_is_fitted(self)
         X = self._validated_encoded(X)
         # Overflow far from the training data is reported by the check below.
+        params, prior = self._fitted_members().components()
         with np.errstate(over="ignore", invalid="ignore"):
             out = _predict_members(
-                self.params_,
-                X,
-                self.activation,
-                self._prior(),
-                inputs=self._network_inputs,
+                params, X, self.activation, prior, inputs=self._network_inputs
             )
         self._check_predictions(X, outputs=out)
         return (X, out) if with_inputs else out

@@ -134,6 +134,7 @@ class DeepEnsembleClassifier(ClassifierMixin, _BaseDeepEnsemble):
         prior_scale=0.0,
         categorical_features="from_dtype",
         numeric_embedding=None,
+        posterior_samples=0,
         class_weight=None,
         warm_start=False,
         random_state=None,
@@ -159,6 +160,7 @@ class DeepEnsembleClassifier(ClassifierMixin, _BaseDeepEnsemble):
         self.prior_scale = prior_scale
         self.categorical_features = categorical_features
         self.numeric_embedding = numeric_embedding
+        self.posterior_samples = posterior_samples
         self.class_weight = class_weight
         self.warm_start = warm_start
         self.random_state = random_state
@@ -396,10 +398,8 @@ class DeepEnsembleClassifier(ClassifierMixin, _BaseDeepEnsemble):
 
     def _fit_calibration(self, members, X_held_out, T_held_out, w_held_out):
         """The temperature of ``members`` on the held-out rows, as (T,)."""
-        prior = None
-        if members.prior_params is not None:
-            prior = (members.prior_params, members.prior_scale)
-        logits = _predict_members(members.params, X_held_out, self.activation, prior)
+        params, prior = members.components()
+        logits = _predict_members(params, X_held_out, self.activation, prior)
         labels = np.argmax(T_held_out, axis=1)
         return np.array([fit_temperature(logits, labels, w_held_out)])
 
@@ -420,9 +420,12 @@ class DeepEnsembleClassifier(ClassifierMixin, _BaseDeepEnsemble):
         Returns
         -------
         members : Bunch
-            ``proba`` of shape (n_estimators, n_samples, n_classes): each
+            ``proba`` of shape (n_components, n_samples, n_classes): each
             member's softmax probabilities, columns in the order of
             ``classes_``; their mean is ``predict_proba(X)``.
+            ``n_components`` is ``n_estimators``, or with
+            ``posterior_samples > 0`` ``n_estimators * posterior_samples``:
+            each member's posterior samples, in a row.
         """
         return Bunch(proba=np.exp(self._member_log_proba(X)))
 

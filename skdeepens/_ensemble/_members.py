@@ -9,6 +9,7 @@ members, as plain NumPy arrays.
 
 from typing import NamedTuple
 
+import jax
 import numpy as np
 from sklearn.model_selection import train_test_split
 
@@ -25,6 +26,8 @@ _PREDICT_VALUES = 1 << 25
 # comes from SeedSequence([seed, m, _PRIOR_STREAM]), a stream apart from its
 # initialisation and data order, so that turning the prior on changes neither.
 _PRIOR_STREAM = 0x5052494F  # "PRIO"
+# ... and of each member's posterior chain (posterior_samples).
+_SAMPLING_STREAM = 0x53414D50  # "SAMP"
 # Seed-sequence key of the held-out split (early stopping, recalibration),
 # apart from every member's key.
 _VALIDATION_STREAM = 2**32 - 1
@@ -44,6 +47,13 @@ _HELD_OUT_REMEDIES = {
 def _member_rng(seed, member):
     """Member ``member``'s random generator: a function of the seed and m alone."""
     return np.random.default_rng(np.random.SeedSequence([seed, member]))
+
+
+def _sampling_rng(seed, member):
+    """Member ``member``'s generator of its posterior chain's seed."""
+    return np.random.default_rng(
+        np.random.SeedSequence([seed, member, _SAMPLING_STREAM])
+    )
 
 
 def _prior_rng(seed, member):
@@ -306,6 +316,13 @@ def _predict_members(params, X, activation, prior=None, inputs=None):
     )
 
 
+def _repeat_members(tree, times):
+    """Each member of a stacked tree ``times`` times in a row (None stays None)."""
+    if tree is None:
+        return None
+    return jax.tree_util.tree_map(lambda leaf: np.repeat(leaf, times, axis=0), tree)
+
+
 def _or_nan(curve, like):
     """``curve``, or a NaN curve of ``like``'s shape when there is none."""
     return np.full_like(like, np.nan) if curve is None else curve
@@ -344,6 +361,9 @@ class _FittedMembers(NamedTuple):
         As ``calibration_factors_`` (None: not recalibrated).
     n_partial_fits : int
         The partial_fit calls since the members started (keys their orders).
+    samples : tuple of (weights, biases) or None
+        As ``posterior_params_``: each member's posterior samples, stacked
+        member-major (None: the deep ensemble itself, no sampling).
     """
 
     params: tuple
@@ -356,6 +376,7 @@ class _FittedMembers(NamedTuple):
     best_epoch: np.ndarray
     calibration_factors: np.ndarray | None
     n_partial_fits: int
+    samples: tuple | None = None
 
     @classmethod
     def trained(cls, result, prior, prior_scale):
@@ -378,6 +399,27 @@ class _FittedMembers(NamedTuple):
         """The number of members."""
         return self.params[0][0].shape[0]
 
+    def components(self):
+        """The networks the predictions mix, with their priors.
+
+        The members' posterior samples when there are any (member 0's first,
+        each sample with its member's randomized prior), else the members.
+
+        Returns
+        -------
+        params : tuple of (weights, biases)
+            Stacked over the mixture's components.
+        prior : tuple (prior_params, prior_scale) or None
+            As :func:`_predict_members` takes it.
+        """
+        params, prior_params = self.params, self.prior_params
+        if self.samples is not None:
+            per_member = self.samples[0][0].shape[0] // self.n_members
+            params = self.samples
+            prior_params = _repeat_members(prior_params, per_member)
+        prior = None if prior_params is None else (prior_params, self.prior_scale)
+        return params, prior
+
     def concatenate(self, new):
         """These members followed by ``new`` (a warm start), not recalibrated.
 
@@ -395,6 +437,9 @@ class _FittedMembers(NamedTuple):
         prior = None
         if new.prior_params is not None:
             prior = _concatenate(self.prior_params, new.prior_params)
+        samples = None
+        if new.samples is not None:
+            samples = _concatenate(self.samples, new.samples)
         return self._replace(
             params=_concatenate(self.params, new.params),
             adam_state=tuple(
@@ -408,6 +453,7 @@ class _FittedMembers(NamedTuple):
             validation_curve=validation,
             best_epoch=np.concatenate([self.best_epoch, new.best_epoch]),
             calibration_factors=None,
+            samples=samples,
         )
 
     def continued(self, result):

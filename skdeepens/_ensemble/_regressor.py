@@ -145,6 +145,7 @@ class DeepEnsembleRegressor(RegressorMixin, _BaseDeepEnsemble):
         prior_scale=0.0,
         categorical_features="from_dtype",
         numeric_embedding=None,
+        posterior_samples=0,
         warm_start=False,
         random_state=None,
         verbose=0,
@@ -170,6 +171,7 @@ class DeepEnsembleRegressor(RegressorMixin, _BaseDeepEnsemble):
         self.prior_scale = prior_scale
         self.categorical_features = categorical_features
         self.numeric_embedding = numeric_embedding
+        self.posterior_samples = posterior_samples
         self.warm_start = warm_start
         self.random_state = random_state
         self.verbose = verbose
@@ -353,10 +355,8 @@ class DeepEnsembleRegressor(RegressorMixin, _BaseDeepEnsemble):
 
     def _fit_calibration(self, members, X_held_out, T_held_out, w_held_out):
         """The recalibration factors of ``members`` on the held-out rows."""
-        prior = None
-        if members.prior_params is not None:
-            prior = (members.prior_params, members.prior_scale)
-        out = _predict_members(members.params, X_held_out, self.activation, prior)
+        params, prior = members.components()
+        out = _predict_members(params, X_held_out, self.activation, prior)
         loc, scale = self._loc_scale_from_outputs(out)
         return fit_calibration(
             loc, scale, self._family, T_held_out.astype(np.float64), w_held_out
@@ -390,7 +390,9 @@ class DeepEnsembleRegressor(RegressorMixin, _BaseDeepEnsemble):
 
         The members' parameters as the mixture uses them: in the target's
         units and recalibrated (see ``calibration``), so that their uniform
-        mixture is ``predict_dist(X)``.
+        mixture is ``predict_dist(X)``. With ``posterior_samples > 0`` a
+        "member" is one posterior sample: ``n_estimators * posterior_samples``
+        of them, each member's samples in a row.
 
         Parameters
         ----------
@@ -405,7 +407,9 @@ class DeepEnsembleRegressor(RegressorMixin, _BaseDeepEnsemble):
             of a Gaussian member, ``b`` of a Laplace one); ``std``: its
             standard deviation; and ``family``, the members' family name
             (``"point"`` for a point loss, whose ``scale`` and ``std`` are
-            None). Arrays of shape ``(n_estimators,) + predict(X).shape``.
+            None). Arrays of shape ``(n_components,) + predict(X).shape``,
+            ``n_components`` being ``n_estimators`` (times
+            ``posterior_samples`` when sampling).
         """
         loc, scale = self._member_loc_scale(X)
         std = None
