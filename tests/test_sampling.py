@@ -187,3 +187,28 @@ def test_log_posterior_is_the_penalised_log_likelihood():
     prior = 0.5 * alpha * sum(np.sum(layer[0] ** 2) for layer in params)
     # Neither beta nor FGSM enters the posterior.
     assert_allclose(value, -(nll.sum() + prior), rtol=1e-5)
+
+
+@pytest.mark.slow
+def test_samples_that_run_off_raise_the_samplers_message(monkeypatch):
+    """The check of the members' means also guards the samples, with its own advice."""
+    from skdeepens._ensemble import _base
+
+    X, y = _toy_regression()
+    reg = DeepEnsembleRegressor(n_estimators=2, posterior_samples=K, **SMALL)
+    # Every trained member passes; any sample is then held to an impossible bound.
+    checked = _base._BaseDeepEnsemble._check_outputs_in_range
+
+    def strict_for_samples(self, params, X, prior, *, samples_per_member=0):
+        if samples_per_member:
+            monkeypatch.setattr(_base, "_BLOW_UP_MEAN", 0.0)
+        return checked(self, params, X, prior, samples_per_member=samples_per_member)
+
+    monkeypatch.setattr(
+        _base._BaseDeepEnsemble, "_check_outputs_in_range", strict_for_samples
+    )
+    with pytest.raises(
+        ValueError, match=r"sampling ran off: samples of member\(s\) \[0, 1\]"
+    ):
+        reg.fit(X, y)
+    assert not hasattr(reg, "params_")

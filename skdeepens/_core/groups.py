@@ -165,6 +165,11 @@ def join_member_curves(curves):
     )
 
 
+def _concatenate_trees(trees):
+    """Trees stacked over members, joined along the member axis, in order."""
+    return jax.tree_util.tree_map(lambda *leaves: np.concatenate(leaves), *trees)
+
+
 def merge_results(results):
     """One :class:`.training.FitResult` of the groups' results, in member order.
 
@@ -183,9 +188,7 @@ def merge_results(results):
         return np.concatenate(parts)
 
     def join_trees(name):
-        return jax.tree_util.tree_map(
-            lambda *leaves: np.concatenate(leaves), *(getattr(r, name) for r in results)
-        )
+        return _concatenate_trees([getattr(r, name) for r in results])
 
     return training.FitResult(
         params=join_trees("params"),
@@ -315,9 +318,7 @@ def sample_in_groups(params, train, seeds, *, n_jobs=None, prior_params=None, **
         )
 
     results = _run_groups(n_members, group_task, n_jobs)
-    samples = jax.tree_util.tree_map(
-        lambda *leaves: np.concatenate(leaves), *(r[0] for r in results)
-    )
+    samples = _concatenate_trees([r[0] for r in results])
     return samples, np.concatenate([r[1] for r in results])
 
 

@@ -193,7 +193,8 @@ def sample_members(
     prior_params : tuple, optional
         The members' randomized prior networks, as in training.
     width : int, optional
-        Members per compiled program: padded with copies of the last member.
+        Members per compiled program: padded with copies of member 0, whose
+        chains are dropped.
 
     Returns
     -------

@@ -752,7 +752,9 @@ class _BaseDeepEnsemble(_HeldOutRowsMixin, BaseEstimator):
             seeds,
             n_jobs=self.n_jobs,
             prior_params=prior,
-            hyper=self._hyperparams(float(weights.sum()), 1),
+            # The posterior reads alpha and the total weight; the patience
+            # settings (from steps per epoch, here any) play no part.
+            hyper=self._hyperparams(float(weights.sum()), steps_per_epoch=1),
             config=self._train_config(has_validation=False),
             sampler=sampler,
         )
@@ -763,8 +765,11 @@ class _BaseDeepEnsemble(_HeldOutRowsMixin, BaseEstimator):
                 "reached non-finite parameters. Try a larger alpha (a tighter "
                 "prior) or posterior_samples=0."
             )
-        prior = _repeat_members(prior, int(self.posterior_samples))
-        self._check_outputs_in_range(samples, X, prior)
+        per_member = int(self.posterior_samples)
+        self._check_outputs_in_range(
+            samples, X, _repeat_members(prior, per_member),
+            samples_per_member=per_member,
+        )  # fmt: skip
         return samples
 
     def _train_config(self, *, has_validation):
@@ -776,13 +781,15 @@ class _BaseDeepEnsemble(_HeldOutRowsMixin, BaseEstimator):
             has_validation=has_validation,
         )
 
-    def _check_outputs_in_range(self, params, X, prior):
+    def _check_outputs_in_range(self, params, X, prior, *, samples_per_member=0):
         """Raise if the members' standardised means have run off the data.
 
         The targets are standardised, so a sane member predicts means of a few
         units on its own training rows. A rate far too large can blow the
         means up by orders of magnitude while the NLL, paying only the log of
-        an equally blown-up scale, still looks moderate.
+        an equally blown-up scale, still looks moderate. With
+        ``samples_per_member``, ``params`` are the posterior samples (that
+        many per member, in a row), and the message is the sampler's.
         """
         n_locations = self._n_location_outputs()
         if n_locations is None:
@@ -793,6 +800,14 @@ class _BaseDeepEnsemble(_HeldOutRowsMixin, BaseEstimator):
             out = _predict_members(params, rows, self.activation, fitted_prior)
             rms = np.sqrt(np.mean(np.square(out[..., :n_locations]), axis=(1, 2)))
         bad = np.flatnonzero(~(rms < _BLOW_UP_MEAN))
+        if len(bad) and samples_per_member:
+            members = sorted({int(i) // samples_per_member for i in bad})
+            raise ValueError(
+                f"The posterior sampling ran off: samples of member(s) {members} "
+                f"predict means {rms[bad[0]]:.3g} standard deviations away from "
+                "the target's mean on the training rows. Try a larger alpha (a "
+                "tighter prior) or posterior_samples=0."
+            )
         if len(bad):
             raise ValueError(
                 f"The fit blew up: member(s) {bad.tolist()} predict means "
