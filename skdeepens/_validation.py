@@ -337,6 +337,11 @@ def check_finite_predictions(X, train_extent, **arrays):
 
 # ------------------------------------------------------------------ warm start
 
+# What a signature key that an older version did not record meant: an
+# estimator pickled before ``numeric_embedding`` or ``posterior_samples``
+# existed has plain, unsampled members. Other missing keys are not compared.
+_SIGNATURE_BEFORE_THE_KEY = {"numeric_embedding": None, "posterior_samples": 0}
+
 
 def fit_signature(
     *,
@@ -402,12 +407,13 @@ def check_warm_start(previous, signature, *, continuing, method="fit"):
     if previous is None or not continuing:
         return
     for name, value in signature.items():
-        if previous.get(name, value) == value:
+        before = previous.get(name, _SIGNATURE_BEFORE_THE_KEY.get(name, value))
+        if before == value:
             continue
         what = (
-            f"y with {previous[name]} output(s); got y with {value}"
+            f"y with {before} output(s); got y with {value}"
             if name == "n_outputs"
-            else f"{name}={previous[name]!r}; got {name}={value!r}"
+            else f"{name}={before!r}; got {name}={value!r}"
         )
         if method == "partial_fit":
             raise ValueError(

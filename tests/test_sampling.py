@@ -156,6 +156,22 @@ def test_partial_fit_refuses_to_sample():
     assert not hasattr(reg, "params_")
 
 
+@pytest.mark.parametrize(
+    "key, value",
+    [("posterior_samples", 2), ("numeric_embedding", "piecewise_linear")],
+)
+def test_a_fit_pickled_before_the_key_warm_starts_as_its_default(key, value):
+    """A signature without the key: the members were plain and unsampled."""
+    X, y = _toy_regression()
+    reg = DeepEnsembleRegressor(n_estimators=2, warm_start=True, **SMALL).fit(X, y)
+    del reg._fit_signature[key]
+    with pytest.raises(ValueError, match=f"{key}=.*got {key}={value!r}"):
+        reg.set_params(n_estimators=3, **{key: value}).fit(X, y)
+    assert len(reg.params_[0][0]) == 2
+    reg.set_params(**{key: 0 if key == "posterior_samples" else None}).fit(X, y)
+    assert len(reg.params_[0][0]) == 3
+
+
 def test_log_posterior_is_the_penalised_log_likelihood():
     """-weight_total x the objective: the sum of the NLL plus alpha's prior."""
     rng = np.random.default_rng(1)
