@@ -21,6 +21,8 @@ def _softmax(logits):
 def _member_proba_by_hand(clf, X):
     """Each member's softmax probabilities, from params_ with NumPy alone."""
     h = (np.asarray(X, dtype=np.float64) - clf._x_mean) / clf._x_scale
+    # Each column is clipped to its training range, widened by one std.
+    h = np.clip(h, *clf._x_std_bounds)
     *hidden, (w_out, b_out) = clf.params_
     h = np.broadcast_to(h, (w_out.shape[0],) + h.shape)
     for w, b in hidden:

@@ -177,9 +177,13 @@ def test_none_is_the_plain_network():
     assert_array_equal(reg._network_inputs(X), X_std)
 
 
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("kind", [None, *KINDS])
 def test_far_rows_get_bounded_means_and_more_epistemic(kind):
-    """Issue 19, item 3: a feature far outside its range, a mean inside the targets."""
+    """Issue 19, item 3: a feature far outside its range, a mean inside the targets.
+
+    The plain members (``None``) are bounded by the input clip, the
+    embeddings by their own features as well.
+    """
     X, y = _steps(n=300)
     reg = DeepEnsembleRegressor(
         numeric_embedding=kind, **{**QUICK, "n_estimators": 5, "max_iter": 150}
@@ -195,12 +199,36 @@ def test_far_rows_get_bounded_means_and_more_epistemic(kind):
     assert np.median(away) > np.median(near)
 
 
-def test_the_plain_network_extrapolates_without_bound():
-    """What the embeddings fix: today's members meet a far row linearly."""
+def test_inputs_are_clipped_one_std_past_the_training_range():
+    """The clip: nothing changes on the data; past the margin, a row is its edge."""
     X, y = _steps(n=300)
-    reg = DeepEnsembleRegressor(**{**QUICK, "max_iter": 150}).fit(X, y)
-    far = np.array([[1e4, 0.0, 0.0], [-1e4, 0.0, 0.0]])
-    assert np.max(np.abs(reg.predict(far))) > np.ptp(y) + 3 * np.std(y)
+    reg = DeepEnsembleRegressor(**QUICK_SMALL).fit(X, y)
+    assert_array_equal(reg._network_inputs(X), (X - reg._x_mean) / reg._x_scale)
+    # One training standard deviation past each column's maximum (minimum).
+    upper = X.max(axis=0) + reg._x_scale
+    lower = X.min(axis=0) - reg._x_scale
+    for edge, outward in ((upper, 1.0), (lower, -1.0)):
+        far = edge + outward * np.array([1e4, 30.0, 2.0])
+        assert_allclose(reg.predict(far[None]), reg.predict(edge[None]), rtol=1e-5)
+        inside = edge - outward * 0.5 * reg._x_scale
+        assert not np.allclose(reg.predict(inside[None]), reg.predict(edge[None]))
+
+
+def test_the_classifier_clips_its_inputs_too():
+    X, y = _steps(n=200)
+    clf = DeepEnsembleClassifier(**QUICK_SMALL).fit(X, y > 1.0)
+    edge = X.max(axis=0) + clf._x_scale
+    assert_allclose(
+        clf.predict_proba((edge + 1e6)[None]), clf.predict_proba(edge[None]), rtol=1e-5
+    )
+
+
+def test_an_estimator_pickled_before_the_clip_is_not_clipped():
+    X, y = _steps(n=80)
+    reg = DeepEnsembleRegressor(**QUICK_SMALL).fit(X, y)
+    del reg._x_std_bounds
+    far = np.array([[1e3, 0.0, 0.0]])
+    assert_array_equal(reg._network_inputs(far), (far - reg._x_mean) / reg._x_scale)
 
 
 @pytest.mark.parametrize("kind", KINDS)

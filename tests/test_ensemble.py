@@ -20,6 +20,8 @@ def _softplus(x):
 def _members_by_hand(reg, X):
     """Each member's mean and scale, from params_ with NumPy alone."""
     h = (np.asarray(X, dtype=np.float64) - reg._x_mean) / reg._x_scale
+    # Each column is clipped to its training range, widened by one std.
+    h = np.clip(h, *reg._x_std_bounds)
     *hidden, (w_out, b_out) = reg.params_
     h = np.broadcast_to(h, (w_out.shape[0],) + h.shape)
     for w, b in hidden:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from numpy.testing import assert_allclose
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
@@ -87,24 +88,43 @@ def test_target_spread_too_small_for_variances_raises(data):
     ],
     ids=["predict_std", "predict_uncertainty", "predict_dist"],
 )
-def test_predicting_far_from_the_data_raises(data, method):
+def test_predicting_far_from_the_data_is_finite_and_bounded(data, method):
+    """Inputs are clipped to their widened training range: no overflow, no wild mean."""
     X, y = data
     reg = DeepEnsembleRegressor(**KW).fit(X, y)
     far = X[:3].copy()
     far[1] *= 1e160
-    with pytest.raises(ValueError, match=r"overflows float64 for 1 of 3 rows.*row 1"):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
         method(reg, far)
+    mean, std = reg.predict(far, return_std=True)
+    assert np.all(np.isfinite(std)) and np.all(std > 0)
+    assert np.all(np.abs(mean - y.mean()) < np.ptp(y) + 3 * np.std(y))
+
+
+def test_predicting_far_without_the_clip_raises(data):
+    """Estimators pickled before the input clip overflow far out, and say so."""
+    X, y = data
+    reg = DeepEnsembleRegressor(**KW).fit(X, y)
+    del reg._x_std_bounds
+    far = X[:3].copy()
+    far[1] *= 1e160
+    with pytest.raises(ValueError, match=r"overflows float64 for 1 of 3 rows.*row 1"):
+        reg.predict(far, return_std=True)
     # The rows near the data still predict finite values.
     assert np.all(np.isfinite(reg.predict(X[:3], return_std=True)[1]))
 
 
-def test_classifier_predicting_far_from_the_data_raises(data):
+def test_classifier_predicting_far_from_the_data_is_finite(data):
     X, y = data
     clf = DeepEnsembleClassifier(**KW).fit(X, y > 0)
-    # Finite inputs whose standardised values overflow: NaN logits otherwise.
+    # Finite inputs whose standardised values overflow: clipped, not NaN.
     far = np.array([[1.7e308, -1.7e308, 1.7e308]])
-    with pytest.raises(ValueError, match="overflows float64"):
-        clf.predict_proba(far)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        proba = clf.predict_proba(far)
+    assert np.all(np.isfinite(proba))
+    assert_allclose(proba.sum(axis=1), 1.0)
 
 
 # ----------------------------------------------------------- 3. one huge cell

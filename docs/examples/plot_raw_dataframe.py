@@ -93,12 +93,15 @@ variants = {
 }
 
 # %%
-# Plain members, whose ReLU networks grow linearly away from the data, are
-# sure of themselves far from it: four times the training maximum gets
-# probabilities of 0 or 1 from every member alike, hence no uncertainty at
-# all. With ``numeric_embedding="periodic"`` each number reaches the members
-# as learned periodic features, bounded and different in each member, so far
-# rows get neither extreme probabilities nor agreement.
+# Every input is clipped to its training range widened by one standard
+# deviation, so four times the training maximum reaches the plain members as
+# a value one standard deviation past the data. There their ReLU networks,
+# which grow linearly away from the data, are still sure of themselves: the
+# probabilities are near 0 or 1 (a small aleatoric part), and the members
+# disagree barely more than on the data. With
+# ``numeric_embedding="periodic"`` each number reaches the members as learned
+# periodic features, bounded and different in each member, so far rows get
+# neither extreme probabilities nor agreement.
 
 periodic = DeepEnsembleClassifier(numeric_embedding="periodic", random_state=0)
 periodic.fit(X_train, y_train)
@@ -144,5 +147,6 @@ plt.show()
 # %%
 # A missing body-mass index or an unseen age band barely moves the
 # uncertainty: the members learnt what to do with both. Far outside the
-# training range the plain members agree, and only the periodic embedding's
-# members tell these patients from the others.
+# training range the plain members nearly agree, and the periodic embedding's
+# members disagree three times as much as on the data: they tell these patients
+# from the others best.

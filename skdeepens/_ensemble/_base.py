@@ -69,6 +69,19 @@ _ADAPTIVE_PATIENCE_FRACTION = 1.0
 # set (a first patience of 57 epochs) lost 0.16 nats.
 _ADAPTIVE_REFINE_FRACTION = 0.1
 _ADAPTIVE_REFINE_MIN_EPOCHS = 30
+# Every standardised input column is clipped, at fit and at prediction, to its
+# training range widened by this many training standard deviations on each
+# side. ReLU members extrapolate linearly without bound, so a row far outside
+# the training data (a typo, a unit change, a shifted sensor) would otherwise
+# get a mean as far outside the targets; clipped, it is met as a row at most
+# one standard deviation past the data, where the members already disagree
+# more than on the data (its epistemic part is large), and its mean moves at
+# most one standardised slope past the edge. Training rows lie inside their
+# own range, so the clip leaves the fit and every prediction inside the range
+# bit for bit. Trees are constant outside the range (a margin of 0); one
+# standard deviation keeps the cubic toy's extrapolation (4 < |x| <= 6 for a
+# training range of [-4, 4], a standard deviation of 2.3) unclipped.
+_INPUT_CLIP_MARGIN = 1.0
 # A fit whose monitored loss ends this many times (at least 1 nat) above the loss
 # of its random initialisation has blown up (a learning rate far too large):
 # it raises like a non-finite fit instead of returning finite garbage.
@@ -457,9 +470,14 @@ class _BaseDeepEnsemble(_HeldOutRowsMixin, BaseEstimator):
         binary = ~self._encoding.numeric_columns
         self._x_mean[binary], self._x_scale[binary] = 0.0, 1.0
         self._x_range = np.ptp(X[positive], axis=0)
+        X_std = (X - self._x_mean) / self._x_scale
+        self._x_std_bounds = (
+            X_std[positive].min(axis=0) - _INPUT_CLIP_MARGIN,
+            X_std[positive].max(axis=0) + _INPUT_CLIP_MARGIN,
+        )
         self._numeric_embedding = fit_numeric_embedding(
             self.numeric_embedding,
-            (X - self._x_mean) / self._x_scale,
+            X_std,
             sample_weight,
             self._encoding.n_numeric,
         )
@@ -484,8 +502,20 @@ class _BaseDeepEnsemble(_HeldOutRowsMixin, BaseEstimator):
         return getattr(self, "_numeric_embedding", NO_EMBEDDING)
 
     def _network_inputs(self, X):
-        """Encoded X as the members see it: standardised, then embedded."""
-        return self._embedding().transform((X - self._x_mean) / self._x_scale)
+        """Encoded X as the members see it: standardised, clipped, then embedded.
+
+        The clip is to each column's widened training range
+        (``_INPUT_CLIP_MARGIN``); estimators pickled before it have no bounds
+        and are not clipped.
+        """
+        bounds = getattr(self, "_x_std_bounds", None)
+        if bounds is None:
+            return self._embedding().transform((X - self._x_mean) / self._x_scale)
+        # A finite x near the float64 limit standardises to +-inf: the clip
+        # meets it at the edge like any other far value.
+        with np.errstate(over="ignore"):
+            X_std = (X - self._x_mean) / self._x_scale
+        return self._embedding().transform(np.clip(X_std, *bounds))
 
     def _training_arrays(self, X, targets, sample_weight):
         """Float32 network inputs, standardised targets and weights (the trainer's)."""

@@ -125,7 +125,11 @@ _COMMON_PARAMETERS_DOC = """
         How each numeric column reaches the members' first dense layer
         (Gorishniy, Rubachev & Babenko, 2022); one-hot codes and missing-value
         indicators always pass as they are. None: its standardised value (the
-        fit is unchanged bit for bit). "piecewise_linear": 16 features on
+        fit is unchanged bit for bit). Whatever the embedding, each
+        standardised input is first clipped to its training range widened by
+        one training standard deviation on each side: a value far outside
+        the range is met as a value just past it, so the members cannot
+        extrapolate without bound. "piecewise_linear": 16 features on
         weighted quantile bins of the training rows, each clipped to [0, 1],
         so a value outside the training range is met as the training
         extreme. "periodic": 16 features ``cos(2 pi c x + phi)`` of the
