@@ -206,6 +206,20 @@ def test_log_posterior_is_the_penalised_log_likelihood():
 
 
 @pytest.mark.slow
+def test_the_samplers_programs_are_bounded_like_the_trainers(monkeypatch):
+    X, y = _toy_regression()
+    reg = DeepEnsembleRegressor(n_estimators=2, posterior_samples=K, **SMALL)
+    reg.fit(X, y)
+    assert sampling._sample_members_jit._cache_size() >= 1
+    calls = []
+    monkeypatch.setattr(training.jax, "clear_caches", lambda: calls.append(1))
+    monkeypatch.setattr(training, "MAX_COMPILED_PROGRAMS", 0)
+    clone(reg).fit(X, y)
+    # Once before the trainer, once before the sampler.
+    assert len(calls) == 2
+
+
+@pytest.mark.slow
 def test_samples_that_run_off_raise_the_samplers_message(monkeypatch):
     """The check of the members' means also guards the samples, with its own advice."""
     from skdeepens._ensemble import _base

@@ -50,4 +50,8 @@ ax.set(xlabel="distance to the nearest training point", ylabel="epistemic (nats)
 # classes overlap: more data would not remove it. The members disagree most
 # away from the data, at the corners and between the outer arms, where each
 # network extends its decision boundaries its own way; there the knowledge
-# uncertainty grows with the distance to the training points.
+# uncertainty grows with the distance to the training points. It stops
+# growing one standard deviation past the range of each input, where the
+# inputs are clipped: the maps are constant across the outer band of the grid
+# (the straight stripes at the corners), and the points far from the data
+# form the flat streaks on the right of the scatter plot.

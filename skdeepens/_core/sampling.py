@@ -39,7 +39,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .layout import pad_members, pad_rows
-from .training import member_objective
+from .training import member_objective, release_programs_if_many
 
 # The sampler's first step size (MILE's), and the shares of the tuning steps
 # in blackjax's three tuning phases (MILE's).
@@ -211,6 +211,8 @@ def sample_members(
     if prior_params is not None:
         prior_params = pad_members(prior_params, width)
     seeds = pad_members(np.asarray(seeds, np.uint32), width)
+    # The sampler's programs are bounded like the trainer's.
+    release_programs_if_many(_sample_members_jit)
     with jax.default_matmul_precision("highest"):
         stacked = _sample_members_jit(
             pad_members(params, width), seeds, prior_params, x, t, w, hyper,

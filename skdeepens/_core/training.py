@@ -455,8 +455,16 @@ def _run_epochs(
 _run_epochs_jit = jax.jit(_run_epochs, static_argnames=("config",), donate_argnums=0)
 
 
-def _release_programs_if_many():
-    if _run_epochs_jit._cache_size() > MAX_COMPILED_PROGRAMS:
+def release_programs_if_many(program=_run_epochs_jit):
+    """Clear JAX's caches once ``program`` holds more than the bound's programs.
+
+    Parameters
+    ----------
+    program : jitted function, default=the trainer
+        The compiled entry point whose cache is counted (the posterior
+        sampler's, :mod:`skdeepens._core.sampling`, is counted on its own).
+    """
+    if program._cache_size() > MAX_COMPILED_PROGRAMS:
         jax.clear_caches()
 
 
@@ -661,7 +669,7 @@ def fit_ensemble(
         init_params, train, validation, learning_rate, hyper, layout, opt_state,
         prior_params, members_per_program,
     )  # fmt: skip
-    _release_programs_if_many()
+    release_programs_if_many()
     # float32 matmuls at full precision: on GPUs the default may be TF32, which
     # costs a near-noiseless data set several nats of NLL.
     with jax.default_matmul_precision("highest"):
@@ -710,5 +718,6 @@ __all__ = [
     "fit_ensemble",
     "member_objective",
     "plan_layout",
+    "release_programs_if_many",
     "trainer_cache_size",
 ]
