@@ -315,7 +315,13 @@ def _train_epoch(state, data, order, hyper, layout, config, prior_params=None):
     order, a permutation of the ``n_rows`` training rows followed by filler.
     Batch ``i`` is the slice ``[i * batch_rows, i * batch_rows + width)`` of
     the order, its slots past ``batch_rows`` or past ``n_rows`` masked out by
-    a zero weight. Inactive members keep their parameters and Adam's state.
+    a zero weight. Inactive members keep their parameters and Adam's state:
+    every member takes the epoch's steps (the members are one vectorised
+    computation, so an inactive one costs nothing extra), and the inactive
+    ones are put back to their state before the epoch once, at its end. The
+    active set changes only between epochs, so this equals a selection after
+    every step bit for bit, and on small data, where a step is a few
+    microseconds of arithmetic, it saves most of a step's fixed cost.
 
     Returns
     -------
@@ -352,17 +358,20 @@ def _train_epoch(state, data, order, hyper, layout, config, prior_params=None):
             data.t[rows],
             w,
         )
-        params, opt_state = _select_members(
-            state.stop.active, (params, opt_state), (state.params, state.opt_state)
-        )
         batch_weight = jnp.sum(w, axis=1)
         state = state._replace(params=params, opt_state=opt_state)
         return state, loss_sum + loss * batch_weight, weight_sum + batch_weight
 
     zeros = jnp.zeros(n_members, data.x.dtype)
-    state, loss_sum, weight_sum = jax.lax.fori_loop(
+    stepped, loss_sum, weight_sum = jax.lax.fori_loop(
         0, layout.steps_per_epoch, step, (state, zeros, zeros)
     )
+    params, opt_state = _select_members(
+        state.stop.active,
+        (stepped.params, stepped.opt_state),
+        (state.params, state.opt_state),
+    )
+    state = stepped._replace(params=params, opt_state=opt_state)
     return state, loss_sum / jnp.maximum(weight_sum, _TINY)
 
 
