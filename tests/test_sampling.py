@@ -6,6 +6,7 @@ its classifiers; compiling it takes 15-20 s, so the tests that sample are
 marked slow (CI runs them).
 """
 
+import importlib.util
 import pickle
 
 import numpy as np
@@ -16,7 +17,12 @@ from sklearn.base import clone
 from skdeepens import DeepEnsembleClassifier, DeepEnsembleRegressor
 from skdeepens._core import sampling, training
 
-pytest.importorskip("blackjax")
+# Skipped without blackjax, which is looked for, not imported: importing it
+# computes (a jnp.log in a default argument), which would start JAX's backend
+# while the tests are collected, before conftest.py sets the suite's XLA flags.
+pytestmark = pytest.mark.skipif(
+    importlib.util.find_spec("blackjax") is None, reason="needs blackjax"
+)
 
 K = 3
 SMALL = dict(
