@@ -1,5 +1,7 @@
 """Behaviour of DeepEnsembleClassifier and the classification uncertainty split."""
 
+import copy
+
 import numpy as np
 import pytest
 from _helpers import QUICK_CLASSIFIER as QUICK
@@ -240,8 +242,12 @@ def test_predict_log_proba_is_finite_where_probabilities_underflow(
     spirals_ensemble,
 ):
     X_far = np.array([[1e4, 1e4], [-3e4, 2e4], [0.1, 0.2]])
-    proba = spirals_ensemble.predict_proba(X_far)
-    log_proba = spirals_ensemble.predict_log_proba(X_far)
+    # Without the input clip (as pickled before it), so that far rows get
+    # logits wide enough for probabilities to underflow.
+    unclipped = copy.deepcopy(spirals_ensemble)
+    del unclipped._x_std_bounds
+    proba = unclipped.predict_proba(X_far)
+    log_proba = unclipped.predict_log_proba(X_far)
     # The case is extreme enough: some probabilities are exactly 0 in float64.
     assert np.any(proba == 0.0)
     assert np.all(np.isfinite(log_proba))

@@ -172,6 +172,7 @@ def test_no_recompilation_across_prior_scales(cubic):
 def test_regression_predictions_include_the_prior(prior_reg):
     X = np.linspace(-6, 6, 9).reshape(-1, 1)
     h = (X - prior_reg._x_mean) / prior_reg._x_scale
+    h = np.clip(h, *prior_reg._x_std_bounds)  # the widened training range
     out = _relu_net(prior_reg.params_, h) + 1.0 * _relu_net(prior_reg.prior_params_, h)
     loc = out[..., 0] * prior_reg._target_scale[0] + prior_reg._target_mean[0]
     np.testing.assert_allclose(
@@ -190,6 +191,7 @@ def test_classifier_logits_include_the_prior(spirals):
         )
     X = np.array([[0.0, 0.0], [0.5, -0.5], [3.0, 3.0]])
     h = (X - clf._x_mean) / clf._x_scale
+    h = np.clip(h, *clf._x_std_bounds)  # the widened training range
     logits = _relu_net(clf.params_, h) + 2.0 * _relu_net(clf.prior_params_, h)
     logits = logits / clf.calibration_factors_[0]  # the fitted temperature
     proba = np.exp(logits - np.logaddexp.reduce(logits, axis=-1, keepdims=True))
