@@ -238,13 +238,18 @@ def test_unordered_labels_columns_follow_classes(blobs):
     np.testing.assert_array_equal(clf.predict([[-4.0, 0.0], [4.0, 0.0]]), ["z", "a"])
 
 
-def test_predict_log_proba_is_finite_where_probabilities_underflow(
-    spirals_ensemble,
-):
+# The shared blobs ensemble by default; the spirals' deeper one (its own
+# compiled program and 300 epochs on 600 rows) with the slow tests.
+@pytest.mark.parametrize(
+    "ensemble",
+    ["blobs_ensemble", pytest.param("spirals_ensemble", marks=pytest.mark.slow)],
+)
+def test_predict_log_proba_is_finite_where_probabilities_underflow(request, ensemble):
+    ensemble = request.getfixturevalue(ensemble)
     X_far = np.array([[1e4, 1e4], [-3e4, 2e4], [0.1, 0.2]])
     # Without the input clip (as pickled before it), so that far rows get
     # logits wide enough for probabilities to underflow.
-    unclipped = copy.deepcopy(spirals_ensemble)
+    unclipped = copy.deepcopy(ensemble)
     del unclipped._x_std_bounds
     proba = unclipped.predict_proba(X_far)
     log_proba = unclipped.predict_log_proba(X_far)
