@@ -34,7 +34,8 @@ def spirals():
 @pytest.mark.parametrize("method", ["temperature", "sigmoid", "isotonic"])
 def test_calibrating_a_fitted_ensemble_keeps_its_members(spirals, method):
     X, y = spirals
-    fit, cal = slice(0, 300), slice(300, None)
+    # 200 rows fit: the program of the suite's early-stopping blobs classifier.
+    fit, cal = slice(0, 200), slice(200, None)
     clf = DeepEnsembleClassifier(**FAST).fit(X[fit], y[fit])
     calibrated = CalibratedClassifierCV(FrozenEstimator(clf), method=method)
     calibrated.fit(X[cal], y[cal])
@@ -57,9 +58,10 @@ def test_calibrating_a_fitted_ensemble_keeps_its_members(spirals, method):
 
 def test_cross_validated_calibration_fits_one_ensemble_per_fold(spirals):
     X, y = spirals
+    # Folds of 200 rows: the program of the test above.
     calibrated = CalibratedClassifierCV(
         DeepEnsembleClassifier(**FAST), method="temperature", cv=3
-    ).fit(X, y)
+    ).fit(X[:300], y[:300])
     members = [c.estimator for c in calibrated.calibrated_classifiers_]
     assert len(members) == 3
     # Each fold's ensemble is a full DeepEnsembleClassifier with its split.

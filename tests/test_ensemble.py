@@ -271,8 +271,10 @@ def test_verbose_prints_one_line_per_epoch(cubic, capsys):
 
 
 def test_divergence_raises_with_advice():
+    # One feature: the defaults' network compiles once for this and for
+    # test_defaults.py's fit of the cubic.
     rng = np.random.RandomState(0)
-    X = rng.normal(size=(50, 2))
+    X = rng.normal(size=(50, 1))
     y = X[:, 0]
     reg = DeepEnsembleRegressor(
         n_estimators=2, learning_rate_init=1e8, max_iter=50, random_state=0

@@ -162,9 +162,7 @@ def test_regression_members_display_point_loss(pyplot):
     # Point-loss members have no spread (predict_members gives no std): the display
     # still draws each member's mean with a zero-width band.
     X, y = make_cubic(n_samples=20, random_state=0)
-    reg = DeepEnsembleRegressor(
-        loss="squared_error", **{**SMALL, "hidden_layer_sizes": (8,)}
-    ).fit(X, y)
+    reg = DeepEnsembleRegressor(loss="squared_error", **SMALL).fit(X, y)
     disp = RegressionMembersDisplay.from_estimator(reg, X, y)
     assert disp.member_std is None
     assert len(disp.displays_) == 3
@@ -398,7 +396,7 @@ def test_loss_curve_display_early_stopping(pyplot):
     X, y = make_cubic(n_samples=40, random_state=0)
     reg = DeepEnsembleRegressor(
         n_estimators=2,
-        hidden_layer_sizes=(4,),
+        hidden_layer_sizes=SMALL["hidden_layer_sizes"],
         max_iter=5,
         early_stopping=True,
         random_state=0,

@@ -12,7 +12,9 @@ from skdeepens._core import network, training
 from skdeepens._ensemble._members import _init_prior, _prior_rng
 from skdeepens.datasets import make_cubic, make_spirals
 
-QUICK = {**_QUICK, "hidden_layer_sizes": (8,), "max_iter": 20}
+# The shared quick network (its prior-free fits are the suite's compiled
+# program of the cubic's quick regressor), for 20 epochs.
+QUICK = {**_QUICK, "max_iter": 20}
 
 
 @pytest.fixture(scope="module")
@@ -239,11 +241,11 @@ def test_bool_prior_scale_raises(cubic):
         DeepEnsembleRegressor(prior_scale=True, **QUICK).fit(*cubic)
 
 
-def test_partial_fit_draws_the_prior_once_and_keeps_it():
-    rng = np.random.default_rng(0)
-    X = rng.normal(size=(60, 2))
-    y = X[:, 0] - X[:, 1]
-    settings = dict(n_estimators=2, hidden_layer_sizes=(8,), prior_scale=1.0)
+def test_partial_fit_draws_the_prior_once_and_keeps_it(cubic):
+    # The cubic and QUICK's network: the program of this module's prior fits.
+    X, y = cubic
+    settings = dict(n_estimators=2, hidden_layer_sizes=QUICK["hidden_layer_sizes"])
+    settings.update(prior_scale=1.0)
     settings.update(random_state=0, shuffle=False)
     online = DeepEnsembleRegressor(**settings).partial_fit(X, y)
     first = [leaf.copy() for layer in online.prior_params_ for leaf in layer]
