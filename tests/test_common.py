@@ -67,6 +67,24 @@ VARIANTS = [
 
 VARIANT_CHECKS = {"check_classifiers_train", "check_regressors_train"}
 
+# Checks of the machinery the two estimators share (_ensemble/_base.py: input
+# validation, sample weights, the fit's bookkeeping) run on the regressor by
+# default and on the classifier too with the slow tests, as tests/_helpers.py's
+# KINDS: each of these fits the classifier on data of a shape of its own, a
+# compiled program each. The classifier's own checks (classes, labels, one
+# label, class weights, probabilities, pickling) stay in the default suite.
+SHARED_CHECKS = {
+    "check_dtype_object",
+    "check_estimators_dtypes",
+    "check_fit2d_1feature",
+    "check_fit_score_takes_y",
+    "check_n_features_in_after_fitting",
+    "check_pipeline_consistency",
+    "check_positive_only_tag_during_fit",
+    "check_sample_weight_equivalence_on_dense_data",
+    "check_sample_weights_pandas_series",
+}
+
 PER_CHECK_PARAMS = {
     "check_sample_weight_equivalence_on_dense_data": dict(
         max_iter=2,
@@ -81,11 +99,26 @@ def _check_name(check):
     return getattr(check, "func", check).__name__
 
 
-def _checks(estimators, keep=lambda name: True):
-    """parametrize_with_checks over ``estimators``, only the checks ``keep``s."""
+def _checks(estimators, keep=lambda name: True, slow=lambda estimator, name: False):
+    """parametrize_with_checks over ``estimators``, only the checks ``keep``s;
+    those ``slow`` says marked slow."""
     mark = parametrize_with_checks(estimators).mark
-    params = [param for param in mark.args[1] if keep(_check_name(param[1]))]
+    params = []
+    for param in mark.args[1]:
+        # (estimator, check), or a pytest.param of them (an expected failure).
+        values = getattr(param, "values", param)
+        estimator, name = values[0], _check_name(values[1])
+        if not keep(name):
+            continue
+        if slow(estimator, name):
+            marks = [*getattr(param, "marks", ()), pytest.mark.slow]
+            param = pytest.param(*values, marks=marks, id=getattr(param, "id", None))
+        params.append(param)
     return pytest.mark.parametrize(mark.args[0], params, **mark.kwargs)
+
+
+def _shared_check_on_the_classifier(estimator, name):
+    return isinstance(estimator, DeepEnsembleClassifier) and name in SHARED_CHECKS
 
 
 def _run(estimator, check):
@@ -100,7 +133,7 @@ def _run(estimator, check):
     check(estimator)
 
 
-@_checks(ESTIMATORS)
+@_checks(ESTIMATORS, slow=_shared_check_on_the_classifier)
 def test_sklearn_compatible_estimator(estimator, check):
     _run(estimator, check)
 
